@@ -1,0 +1,58 @@
+// Registers the addon's exports: the NativeModel class and process-wide libtorch settings.
+#include <ATen/Parallel.h>
+#include <napi.h>
+#include <torch/torch.h>
+
+#include "bindings/model_binding.h"
+#include "common/error_message.h"
+
+#ifndef BERTRUN_TORCH_VERSION
+#define BERTRUN_TORCH_VERSION "unknown"
+#endif
+
+namespace bertrun {
+namespace {
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  o.Set("torchVersion", BERTRUN_TORCH_VERSION);
+#ifdef BERTRUN_WITH_CUDA
+  o.Set("builtWithCuda", true);
+#else
+  o.Set("builtWithCuda", false);
+#endif
+  o.Set("cudaAvailable", torch::cuda::is_available());
+  o.Set("cudaDeviceCount", Napi::Number::New(env, static_cast<double>(torch::cuda::device_count())));
+  o.Set("numThreads", Napi::Number::New(env, at::get_num_threads()));
+  o.Set("parallelInfo", at::get_parallel_info());
+  o.Set("config", at::show_config());
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1)
+    throw Napi::Error::New(info.Env(), "setNumThreads(n) needs an integer n >= 1");
+  at::set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw Napi::Error::New(info.Env(), "manualSeed(seed) needs a number");
+  torch::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+}  // namespace bertrun
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  using namespace bertrun;
+  exports.Set("NativeModel", ModelBinding::Define(env));
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  return exports;
+}
+
+NODE_API_MODULE(bertrun_addon, InitAddon)

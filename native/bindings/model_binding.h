@@ -1,0 +1,49 @@
+// The JS class `NativeModel`: one BERT task model on one device, with its optimizer.
+// Every computing method returns a Promise and runs on the libuv pool; one job at a time.
+#pragma once
+#include <napi.h>
+#include <torch/torch.h>
+
+#include <memory>
+#include <mutex>
+
+#include "model/heads.h"
+#include "train/adamw.h"
+
+namespace bertrun {
+
+class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit ModelBinding(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value SetTraining(const Napi::CallbackInfo& info);
+  Napi::Value Forward(const Napi::CallbackInfo& info);
+  Napi::Value ForwardBackward(const Napi::CallbackInfo& info);
+  Napi::Value TakeLoss(const Napi::CallbackInfo& info);
+  Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
+  Napi::Value ConfigureOptimizer(const Napi::CallbackInfo& info);
+  Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value ZeroGrad(const Napi::CallbackInfo& info);
+  Napi::Value GetGradients(const Napi::CallbackInfo& info);
+  Napi::Value SetGradients(const Napi::CallbackInfo& info);
+  Napi::Value GetStateDict(const Napi::CallbackInfo& info);
+  Napi::Value LoadStateDict(const Napi::CallbackInfo& info);
+  Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
+  Napi::Value LoadOptimizerState(const Napi::CallbackInfo& info);
+
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+  AdamW& optimizer();  // created with defaults on first use
+
+  std::shared_ptr<TaskModel> model_;
+  torch::Device device_{torch::kCPU};
+  std::unique_ptr<AdamW> optimizer_;
+  AdamWOptions optimizer_options_;
+  torch::Tensor loss_sum_;  // running sum of unscaled losses since the last TakeLoss, on device
+  int64_t loss_count_ = 0;
+  std::shared_ptr<std::mutex> busy_ = std::make_shared<std::mutex>();
+};
+
+}  // namespace bertrun

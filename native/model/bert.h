@@ -1,0 +1,133 @@
+// BERT encoder modules, one per Hugging Face role, registered under HF's state_dict names
+// (embeddings.word_embeddings.weight, encoder.layer.0.attention.self.query.weight, ...).
+#pragma once
+#include <torch/torch.h>
+
+#include <optional>
+#include <vector>
+
+#include "model/config.h"
+
+namespace bertrun {
+
+// Applies config.hidden_act ("gelu", "gelu_new", "relu", ...).
+torch::Tensor activation(const std::string& name, const torch::Tensor& x);
+bool is_supported_activation(const std::string& name);
+
+struct BertEmbeddingsImpl : torch::nn::Module {
+  explicit BertEmbeddingsImpl(const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids);
+
+  torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+  double dropout_prob;
+};
+TORCH_MODULE(BertEmbeddings);
+
+struct BertSelfAttentionImpl : torch::nn::Module {
+  explicit BertSelfAttentionImpl(const BertConfig& config);
+  // additive_mask: [batch, 1, 1, seq] with 0 for real tokens and a large negative for padding,
+  // or undefined when there is no padding. attention_probs (optional out) receives the softmax.
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
+                        torch::Tensor* attention_probs);
+
+  torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+  int64_t num_heads, head_size;
+  double dropout_prob;
+};
+TORCH_MODULE(BertSelfAttention);
+
+// Dense + dropout + residual LayerNorm: HF's BertSelfOutput and BertOutput share this shape.
+struct BertResidualOutputImpl : torch::nn::Module {
+  BertResidualOutputImpl(int64_t in_features, const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& residual);
+
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+  double dropout_prob;
+};
+TORCH_MODULE(BertResidualOutput);
+
+struct BertAttentionImpl : torch::nn::Module {
+  explicit BertAttentionImpl(const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
+                        torch::Tensor* attention_probs);
+
+  BertSelfAttention self{nullptr};
+  BertResidualOutput output{nullptr};
+};
+TORCH_MODULE(BertAttention);
+
+struct BertIntermediateImpl : torch::nn::Module {
+  explicit BertIntermediateImpl(const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& hidden);
+
+  torch::nn::Linear dense{nullptr};
+  std::string hidden_act;
+};
+TORCH_MODULE(BertIntermediate);
+
+struct BertLayerImpl : torch::nn::Module {
+  explicit BertLayerImpl(const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
+                        torch::Tensor* attention_probs);
+
+  BertAttention attention{nullptr};
+  BertIntermediate intermediate{nullptr};
+  BertResidualOutput output{nullptr};
+};
+TORCH_MODULE(BertLayer);
+
+struct EncoderOutputs {
+  torch::Tensor last_hidden_state;
+  std::vector<torch::Tensor> hidden_states;  // embeddings output + each layer, when requested
+  std::vector<torch::Tensor> attentions;     // per layer [batch, heads, seq, seq], when requested
+};
+
+struct BertEncoderImpl : torch::nn::Module {
+  explicit BertEncoderImpl(const BertConfig& config);
+  EncoderOutputs forward(const torch::Tensor& embeddings, const torch::Tensor& additive_mask,
+                         bool output_hidden_states, bool output_attentions);
+
+  torch::nn::ModuleList layer;
+};
+TORCH_MODULE(BertEncoder);
+
+struct BertPoolerImpl : torch::nn::Module {
+  explicit BertPoolerImpl(const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& hidden);
+
+  torch::nn::Linear dense{nullptr};
+};
+TORCH_MODULE(BertPooler);
+
+struct BertInputs {
+  torch::Tensor input_ids;       // int64 [batch, seq]
+  torch::Tensor token_type_ids;  // int64 [batch, seq]
+  torch::Tensor attention_mask;  // int64 [batch, seq], 1 = real token; undefined = no padding
+};
+
+struct BertModelOutputs {
+  torch::Tensor last_hidden_state;
+  torch::Tensor pooler_output;  // undefined without a pooler
+  std::vector<torch::Tensor> hidden_states;
+  std::vector<torch::Tensor> attentions;
+};
+
+struct BertModelImpl : torch::nn::Module {
+  BertModelImpl(const BertConfig& config, bool add_pooling_layer);
+  BertModelOutputs forward(const BertInputs& inputs, bool output_hidden_states = false,
+                           bool output_attentions = false);
+
+  BertConfig config;
+  BertEmbeddings embeddings{nullptr};
+  BertEncoder encoder{nullptr};
+  BertPooler pooler{nullptr};
+};
+TORCH_MODULE(BertModel);
+
+// HF's _init_weights: Linear/Embedding weights ~ N(0, initializer_range), biases 0,
+// the padding row of word embeddings 0, LayerNorm weight 1 and bias 0.
+void init_bert_weights(torch::nn::Module& module, const BertConfig& config);
+
+}  // namespace bertrun

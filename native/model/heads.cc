@@ -1,0 +1,159 @@
+#include "model/heads.h"
+
+#include <stdexcept>
+
+namespace bertrun {
+namespace F = torch::nn::functional;
+
+Task parse_task(const std::string& name) {
+  if (name == "base") return Task::Base;
+  if (name == "sequence-classification") return Task::SequenceClassification;
+  if (name == "question-answering") return Task::QuestionAnswering;
+  if (name == "token-classification") return Task::TokenClassification;
+  if (name == "masked-lm") return Task::MaskedLM;
+  throw std::invalid_argument("unknown task '" + name +
+                              "' (use base, sequence-classification, question-answering, token-classification or masked-lm)");
+}
+
+std::string task_name(Task task) {
+  switch (task) {
+    case Task::Base: return "base";
+    case Task::SequenceClassification: return "sequence-classification";
+    case Task::QuestionAnswering: return "question-answering";
+    case Task::TokenClassification: return "token-classification";
+    case Task::MaskedLM: return "masked-lm";
+  }
+  return "unknown";
+}
+
+bool TaskModel::decays(const std::string& name) {
+  return name.find("bias") == std::string::npos && name.find("LayerNorm.weight") == std::string::npos;
+}
+
+TaskModel::TaskModel(Task task, const BertConfig& config)
+    : task_(task),
+      config_(config),
+      classifier_dropout_(config.classifier_dropout >= 0 ? config.classifier_dropout : config.hidden_dropout_prob) {
+  validate(config);
+  const bool pooler = task == Task::Base || task == Task::SequenceClassification;
+  bert_ = BertModel(config, pooler);
+  if (task == Task::Base) {
+    // HF's BertModel state_dict has no "bert." prefix: register the encoder's parts directly.
+    for (auto& child : bert_->named_children()) register_module(child.key(), child.value());
+  } else {
+    register_module("bert", bert_);
+  }
+  switch (task) {
+    case Task::SequenceClassification:
+    case Task::TokenClassification:
+      classifier_ = register_module("classifier", torch::nn::Linear(config.hidden_size, config.num_labels));
+      break;
+    case Task::QuestionAnswering:
+      qa_outputs_ = register_module("qa_outputs", torch::nn::Linear(config.hidden_size, 2));
+      break;
+    case Task::MaskedLM: {
+      cls_ = register_module("cls", std::make_shared<torch::nn::Module>());
+      auto predictions = cls_->register_module("predictions", std::make_shared<torch::nn::Module>());
+      auto transform = predictions->register_module("transform", std::make_shared<torch::nn::Module>());
+      mlm_transform_dense_ = transform->register_module("dense", torch::nn::Linear(config.hidden_size, config.hidden_size));
+      mlm_transform_norm_ = transform->register_module(
+          "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
+      mlm_bias_ = predictions->register_parameter("bias", torch::zeros({config.vocab_size}));
+      break;
+    }
+    case Task::Base:
+      break;
+  }
+  init_bert_weights(*this, config);
+}
+
+torch::Tensor TaskModel::masked_lm_logits(const torch::Tensor& hidden) {
+  auto x = mlm_transform_norm_(activation(config_.hidden_act, mlm_transform_dense_(hidden)));
+  return F::linear(x, bert_->embeddings->word_embeddings->weight, mlm_bias_);
+}
+
+torch::Tensor TaskModel::sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
+  std::string problem = config_.problem_type;
+  if (problem.empty()) {
+    if (config_.num_labels == 1) problem = "regression";
+    else if (labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt) problem = "single_label_classification";
+    else problem = "multi_label_classification";
+  }
+  if (problem == "regression") {
+    auto target = labels.to(logits.scalar_type());
+    if (config_.num_labels == 1) return F::mse_loss(logits.squeeze(), target.squeeze());
+    return F::mse_loss(logits, target);
+  }
+  if (problem == "single_label_classification") {
+    return F::cross_entropy(logits.view({-1, config_.num_labels}), labels.view({-1}).to(torch::kLong));
+  }
+  if (problem == "multi_label_classification") {
+    return F::binary_cross_entropy_with_logits(logits, labels.to(logits.scalar_type()));
+  }
+  throw std::invalid_argument("unknown problem_type '" + problem + "'");
+}
+
+TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) {
+  auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions);
+  TaskOutputs out;
+  auto& t = out.tensors;
+  const auto& hidden = encoded.last_hidden_state;
+  auto dropout = [&](const torch::Tensor& x, double p) {
+    return F::dropout(x, F::DropoutFuncOptions().p(p).training(is_training()));
+  };
+  switch (task_) {
+    case Task::Base:
+      t.emplace_back("last_hidden_state", hidden);
+      if (encoded.pooler_output.defined()) t.emplace_back("pooler_output", encoded.pooler_output);
+      break;
+    case Task::SequenceClassification: {
+      auto logits = classifier_(dropout(encoded.pooler_output, classifier_dropout_));
+      t.emplace_back("logits", logits);
+      if (labels.labels.defined()) out.loss = sequence_classification_loss(logits, labels.labels);
+      break;
+    }
+    case Task::TokenClassification: {
+      auto logits = classifier_(dropout(hidden, classifier_dropout_));
+      t.emplace_back("logits", logits);
+      if (labels.labels.defined()) {
+        // HF ignores -100 and does not consult the attention mask.
+        out.loss = F::cross_entropy(logits.view({-1, config_.num_labels}), labels.labels.view({-1}).to(torch::kLong),
+                                    F::CrossEntropyFuncOptions().ignore_index(-100));
+      }
+      break;
+    }
+    case Task::QuestionAnswering: {
+      auto logits = qa_outputs_(hidden);
+      auto parts = logits.split(1, -1);
+      auto start_logits = parts[0].squeeze(-1).contiguous();
+      auto end_logits = parts[1].squeeze(-1).contiguous();
+      t.emplace_back("start_logits", start_logits);
+      t.emplace_back("end_logits", end_logits);
+      if (labels.start_positions.defined() && labels.end_positions.defined()) {
+        // HF: positions outside the sequence are clamped to seq_len, which the loss ignores.
+        const int64_t ignored = start_logits.size(1);
+        auto start = labels.start_positions.view({-1}).to(torch::kLong).clamp(0, ignored);
+        auto end = labels.end_positions.view({-1}).to(torch::kLong).clamp(0, ignored);
+        auto ce = F::CrossEntropyFuncOptions().ignore_index(ignored);
+        out.loss = (F::cross_entropy(start_logits, start, ce) + F::cross_entropy(end_logits, end, ce)) / 2;
+      }
+      break;
+    }
+    case Task::MaskedLM: {
+      auto logits = masked_lm_logits(hidden);
+      t.emplace_back("logits", logits);
+      if (labels.labels.defined()) {
+        out.loss = F::cross_entropy(logits.view({-1, config_.vocab_size}), labels.labels.view({-1}).to(torch::kLong),
+                                    F::CrossEntropyFuncOptions().ignore_index(-100));
+      }
+      break;
+    }
+  }
+  for (size_t i = 0; i < encoded.hidden_states.size(); ++i)
+    t.emplace_back("hidden_states." + std::to_string(i), encoded.hidden_states[i]);
+  for (size_t i = 0; i < encoded.attentions.size(); ++i)
+    t.emplace_back("attentions." + std::to_string(i), encoded.attentions[i]);
+  return out;
+}
+
+}  // namespace bertrun

@@ -1,0 +1,68 @@
+// Task heads over BertModel, with HF's parameter names and loss rules.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/bert.h"
+
+namespace bertrun {
+
+enum class Task { Base, SequenceClassification, QuestionAnswering, TokenClassification, MaskedLM };
+
+Task parse_task(const std::string& name);
+std::string task_name(Task task);
+
+// What a batch may carry beside the encoder inputs. Undefined tensors are absent.
+struct TaskLabels {
+  torch::Tensor labels;           // int64 class ids, or float targets (regression / multi-label)
+  torch::Tensor start_positions;  // int64 [batch] (question answering)
+  torch::Tensor end_positions;    // int64 [batch]
+};
+
+using NamedOutputs = std::vector<std::pair<std::string, torch::Tensor>>;
+
+struct TaskOutputs {
+  torch::Tensor loss;    // 0-d, defined when labels were given
+  NamedOutputs tensors;  // logits, start_logits, last_hidden_state, hidden_states.N, ...
+};
+
+struct ForwardOptions {
+  bool output_hidden_states = false;
+  bool output_attentions = false;
+};
+
+// A BERT with (or without) a task head. parameter names equal HF's state_dict keys:
+// "bert.*" + head for task models, bare encoder names for Task::Base (HF's BertModel).
+class TaskModel : public torch::nn::Module {
+ public:
+  TaskModel(Task task, const BertConfig& config);
+  TaskOutputs forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options);
+
+  Task task() const { return task_; }
+  const BertConfig& config() const { return config_; }
+  // Parameters eligible for weight decay (HF/run_glue rule: not biases, not LayerNorm weights).
+  static bool decays(const std::string& name);
+
+ private:
+  torch::Tensor sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
+  torch::Tensor masked_lm_logits(const torch::Tensor& hidden);
+
+  Task task_;
+  BertConfig config_;
+  BertModel bert_{nullptr};
+  torch::nn::Linear classifier_{nullptr};  // sequence / token classification
+  torch::nn::Linear qa_outputs_{nullptr};
+  // cls.predictions.{transform.dense, transform.LayerNorm, bias}; the decoder is tied to the
+  // word embeddings, so it owns no weight of its own.
+  std::shared_ptr<torch::nn::Module> cls_;
+  torch::nn::Linear mlm_transform_dense_{nullptr};
+  torch::nn::LayerNorm mlm_transform_norm_{nullptr};
+  torch::Tensor mlm_bias_;
+  double classifier_dropout_;
+};
+
+}  // namespace bertrun
