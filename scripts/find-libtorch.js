@@ -115,7 +115,7 @@ function findLibtorch() {
   };
 }
 
-module.exports = { findLibtorch };
+module.exports = { findLibtorch, readVersion };
 
 if (require.main === module) {
   const info = findLibtorch();

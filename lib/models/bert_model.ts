@@ -1,0 +1,244 @@
+// BertModel: a BERT with an optional task head, running in the native addon. The TypeScript
+// side owns files (config.json, safetensors) and the order of calls; native owns the tensors.
+import * as fs from 'fs';
+import * as path from 'path';
+import { bertConfigToJson, nativeConfig, parseBertConfig, readBertConfig, type BertConfig } from '../config/bert_config';
+import type { NamedTensor } from '../io/named_tensor';
+import { writeFileAtomic } from '../io/atomic_write';
+import { writeSafetensors } from '../io/safetensors';
+import { native, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
+import { matchWeights, type WeightMatch } from './weight_names';
+import { findWeightsFile, readWeights, SAFETENSORS_NAME } from './weight_files';
+
+export type BertTask = 'base' | 'sequence-classification' | 'question-answering' | 'token-classification' | 'masked-lm';
+
+export const TASK_ARCHITECTURES: Record<BertTask, string> = {
+  base: 'BertModel',
+  'sequence-classification': 'BertForSequenceClassification',
+  'question-answering': 'BertForQuestionAnswering',
+  'token-classification': 'BertForTokenClassification',
+  'masked-lm': 'BertForMaskedLM',
+};
+
+export interface ModelOptions {
+  /** "cpu" (default), "cuda" or "cuda:N". */
+  device?: string;
+  /** Seeds the initialisation of weights the checkpoint does not provide. Default 42. */
+  seed?: number;
+}
+
+export interface LoadOptions {
+  /** Throw when any key is missing or unexpected (HF's strict load_state_dict). Default false. */
+  strict?: boolean;
+  /** Skip tensors whose shape differs (e.g. a new classifier) instead of throwing. Default false. */
+  ignoreMismatchedSizes?: boolean;
+}
+
+export type LoadReport = Omit<WeightMatch, 'matched'>;
+
+export interface PretrainedOptions extends ModelOptions, LoadOptions {
+  /** Overrides for config.json fields (e.g. num_labels, id2label). */
+  config?: Record<string, unknown>;
+  /** Receives HF-style warnings about newly initialised or unused weights. Default console.warn. */
+  warn?: (message: string) => void;
+}
+
+/** One tensor of a forward result. */
+export interface OutputTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface ForwardResult {
+  loss?: number;
+  /** logits | start_logits + end_logits | last_hidden_state + pooler_output, and hidden_states.N / attentions.N on request. */
+  outputs: Record<string, OutputTensor>;
+}
+
+export class BertModel {
+  readonly config: BertConfig;
+  readonly task: BertTask;
+  private readonly handle: NativeModel;
+  // Calls run one after another in the order they were made: native runs one job per model.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(config: BertConfig, task: BertTask, options: ModelOptions) {
+    if (!(task in TASK_ARCHITECTURES)) {
+      throw new Error(`unknown task "${String(task)}": use one of ${Object.keys(TASK_ARCHITECTURES).join(', ')}`);
+    }
+    this.config = config;
+    this.task = task;
+    this.handle = new (native().NativeModel)(nativeConfig(config), task, {
+      device: options.device ?? 'cpu',
+      seed: options.seed ?? 42,
+    });
+  }
+
+  /** A randomly initialised model (HF's init) from a config object or config.json contents. */
+  static fromConfig(config: BertConfig | Record<string, unknown>, task: BertTask, options: ModelOptions = {}): BertModel {
+    const parsed = 'extra' in config && typeof config.extra === 'object' ? (config as BertConfig) : parseBertConfig(config);
+    return new BertModel(parsed, task, options);
+  }
+
+  /**
+   * Loads config.json and weights (model.safetensors, sharded safetensors or pytorch_model.bin)
+   * from a local directory. Weights the checkpoint lacks (a new task head) are initialised and
+   * reported, as transformers does.
+   */
+  static async fromPretrained(dir: string, task: BertTask, options: PretrainedOptions = {}): Promise<{ model: BertModel; report: LoadReport }> {
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new Error(`model directory ${dir} does not exist. Fix: pass a local directory holding config.json and model weights.`);
+    }
+    const configPath = path.join(dir, 'config.json');
+    const fileConfig = readBertConfig(configPath);
+    const config = options.config
+      ? parseBertConfig(withOverrides(bertConfigToJson(fileConfig), options.config), `${configPath} (with overrides)`)
+      : fileConfig;
+    const model = new BertModel(config, task, options);
+    const weights = findWeightsFile(dir);
+    const report = await model.loadWeights(readWeights(weights), { ...options, source: weights });
+    const warn = options.warn ?? ((m: string) => console.warn(m));
+    if (report.missingKeys.length > 0) {
+      warn(
+        `Some weights of ${TASK_ARCHITECTURES[task]} were not initialized from the checkpoint at ${dir} and are newly initialized: ` +
+          `[${report.missingKeys.join(', ')}]. You should probably train this model on a down-stream task.`,
+      );
+    }
+    if (report.unexpectedKeys.length > 0) {
+      warn(`Some weights of the checkpoint at ${dir} were not used when initializing ${TASK_ARCHITECTURES[task]}: [${report.unexpectedKeys.join(', ')}]`);
+    }
+    return { model, report };
+  }
+
+  info(): NativeModelInfo {
+    return this.handle.info();
+  }
+
+  /** Parameter names (HF state_dict keys) and shapes. */
+  parameterShapes(): Map<string, number[]> {
+    return new Map(this.handle.info().parameters.map((p) => [p.name, p.shape]));
+  }
+
+  /** Loads named tensors by HF name rules; returns the missing / unexpected / mismatched keys report. */
+  async loadWeights(tensors: readonly NamedTensor[], options: LoadOptions & { source?: string } = {}): Promise<LoadReport> {
+    const source = options.source ?? 'state dict';
+    const match = matchWeights(tensors, this.parameterShapes(), this.task !== 'base');
+    const { matched, ...report } = match;
+    if (report.mismatchedKeys.length > 0 && !options.ignoreMismatchedSizes) {
+      const lines = report.mismatchedKeys.map((m) => `  ${m.name}: checkpoint [${m.checkpointShape.join(', ')}], model [${m.modelShape.join(', ')}]`);
+      throw new Error(
+        `${source}: tensor shapes do not match the model:\n${lines.join('\n')}\n` +
+          'Fix: check config.json (vocab_size, hidden_size, num_labels) against the checkpoint, or pass ignoreMismatchedSizes to re-initialise those tensors.',
+      );
+    }
+    if (options.strict && (report.missingKeys.length > 0 || report.unexpectedKeys.length > 0)) {
+      throw new Error(
+        `${source}: strict loading failed.\n  missing keys: [${report.missingKeys.join(', ')}]\n  unexpected keys: [${report.unexpectedKeys.join(', ')}]`,
+      );
+    }
+    if (matched.length === 0 && tensors.length > 0) {
+      throw new Error(`${source}: none of its ${tensors.length} tensors matches a parameter of this ${TASK_ARCHITECTURES[this.task]}; is it a BERT checkpoint?`);
+    }
+    await this.enqueue(() => this.handle.loadStateDict(matched));
+    return report;
+  }
+
+  async loadWeightsFile(file: string, options: LoadOptions = {}): Promise<LoadReport> {
+    return this.loadWeights(readWeights(file), { ...options, source: file });
+  }
+
+  /** Parameters as HF-named tensors (CPU copies). */
+  stateDict(): Promise<NamedTensor[]> {
+    return this.enqueue(() => this.handle.getStateDict());
+  }
+
+  /** Writes config.json and model.safetensors (atomically) into dir, as HF's save_pretrained does. */
+  async savePretrained(dir: string): Promise<void> {
+    fs.mkdirSync(dir, { recursive: true });
+    const tensors = await this.stateDict();
+    writeSafetensors(path.join(dir, SAFETENSORS_NAME), tensors, { format: 'pt' });
+    const json = { ...bertConfigToJson(this.config), architectures: [TASK_ARCHITECTURES[this.task]] };
+    writeFileAtomic(path.join(dir, 'config.json'), Buffer.from(JSON.stringify(json, null, 2) + '\n'));
+  }
+
+  /** Inference or evaluation forward (no gradients). */
+  async forward(batch: NativeBatch, options: { outputHiddenStates?: boolean; outputAttentions?: boolean } = {}): Promise<ForwardResult> {
+    const result = await this.enqueue(() => this.handle.forward(batch, options));
+    const outputs: Record<string, OutputTensor> = {};
+    for (const t of result.outputs) outputs[t.name] = { shape: t.shape, data: t.data as Float32Array };
+    return result.loss === undefined ? { outputs } : { loss: result.loss, outputs };
+  }
+
+  /** Forward + loss + backward; gradients accumulate until zeroGrad(). Returns the loss only if asked. */
+  forwardBackward(batch: NativeBatch, options: { lossScale?: number; returnLoss?: boolean } = {}): Promise<number | undefined> {
+    return this.enqueue(() => this.handle.forwardBackward(batch, options));
+  }
+
+  /** Mean of the losses since the last call (one device sync), or NaN when none. */
+  async takeLoss(): Promise<{ mean: number; count: number }> {
+    const { sum, count } = await this.enqueue(() => this.handle.takeLoss());
+    return { mean: count > 0 ? sum / count : Number.NaN, count };
+  }
+
+  /** Clips gradients to a total L2 norm; returns the norm before clipping (maxNorm <= 0 only measures). */
+  clipGradNorm(maxNorm: number): Promise<number> {
+    return this.enqueue(() => this.handle.clipGradNorm(maxNorm));
+  }
+
+  /** AdamW hyperparameters; resets the optimizer state. weight decay skips biases and LayerNorm weights. */
+  configureOptimizer(options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): Promise<void> {
+    return this.enqueue(async () => this.handle.configureOptimizer(options));
+  }
+
+  /** Optional clipping, then one AdamW step at this lr. Returns the grad norm before clipping when clipping. */
+  step(options: { lr: number; maxGradNorm?: number; zeroGrad?: boolean }): Promise<number | undefined> {
+    return this.enqueue(() => this.handle.step(options));
+  }
+
+  zeroGrad(): Promise<void> {
+    return this.enqueue(() => this.handle.zeroGrad());
+  }
+
+  gradients(): Promise<NamedTensor[]> {
+    return this.enqueue(() => this.handle.getGradients());
+  }
+
+  setGradients(tensors: NamedTensor[]): Promise<void> {
+    return this.enqueue(() => this.handle.setGradients(tensors));
+  }
+
+  optimizerState(): Promise<NamedTensor[]> {
+    return this.enqueue(() => this.handle.getOptimizerState());
+  }
+
+  loadOptimizerState(tensors: NamedTensor[]): Promise<void> {
+    return this.enqueue(() => this.handle.loadOptimizerState(tensors));
+  }
+
+  /** Training mode: dropout active. */
+  train(): Promise<void> {
+    return this.enqueue(async () => this.handle.setTraining(true));
+  }
+
+  /** Evaluation mode (the default after loading): dropout off. */
+  eval(): Promise<void> {
+    return this.enqueue(async () => this.handle.setTraining(false));
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+// Overriding num_labels or id2label replaces the file's label maps whole: stale maps must not survive.
+function withOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...base };
+  if ('num_labels' in overrides || 'id2label' in overrides) {
+    delete merged.num_labels;
+    delete merged.id2label;
+    delete merged.label2id;
+  }
+  return { ...merged, ...overrides };
+}

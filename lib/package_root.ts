@@ -1,0 +1,17 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The bertrun package directory, from either lib/ (ts-jest) or dist/lib/ (compiled). */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const name = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name;
+      if (name === 'bertrun') return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`bertrun: cannot find the package root above ${__dirname}`);
+    dir = parent;
+  }
+}
