@@ -78,10 +78,10 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
 }
 
 torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                                             torch::Tensor* attention_probs) {
-  const int64_t batch = hidden.size(0), seq = hidden.size(1);
-  auto split_heads = [&](const torch::Tensor& x) { return x.view({batch, seq, num_heads, head_size}).transpose(1, 2); };
-  auto q = split_heads(query(hidden));
+                                             torch::Tensor* attention_probs, bool first_token_only) {
+  const int64_t batch = hidden.size(0);
+  auto split_heads = [&](const torch::Tensor& x) { return x.view({batch, x.size(1), num_heads, head_size}).transpose(1, 2); };
+  auto q = split_heads(query(first_token_only ? hidden.narrow(1, 0, 1) : hidden));
   auto k = split_heads(key(hidden));
   auto v = split_heads(value(hidden));
   const double p = is_training() ? dropout_prob : 0.0;  // SDPA does not know the module's mode
@@ -96,7 +96,7 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
     *attention_probs = probs;
     context = torch::matmul(F::dropout(probs, F::DropoutFuncOptions().p(p).training(p > 0)), v);
   }
-  return context.transpose(1, 2).reshape({batch, seq, num_heads * head_size});
+  return context.transpose(1, 2).reshape({batch, q.size(2), num_heads * head_size});
 }
 
 BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertConfig& c)
@@ -116,8 +116,9 @@ BertAttentionImpl::BertAttentionImpl(const BertConfig& c) {
 }
 
 torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                                         torch::Tensor* attention_probs) {
-  return output(self(hidden, additive_mask, attention_probs), hidden);
+                                         torch::Tensor* attention_probs, bool first_token_only) {
+  auto residual = first_token_only ? hidden.narrow(1, 0, 1) : hidden;
+  return output(self(hidden, additive_mask, attention_probs, first_token_only), residual);
 }
 
 BertIntermediateImpl::BertIntermediateImpl(const BertConfig& c) : hidden_act(c.hidden_act) {
@@ -133,8 +134,8 @@ BertLayerImpl::BertLayerImpl(const BertConfig& c) {
 }
 
 torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                                     torch::Tensor* attention_probs) {
-  auto attended = attention(hidden, additive_mask, attention_probs);
+                                     torch::Tensor* attention_probs, bool first_token_only) {
+  auto attended = attention(hidden, additive_mask, attention_probs, first_token_only);
   return output(intermediate(attended), attended);
 }
 
@@ -144,13 +145,15 @@ BertEncoderImpl::BertEncoderImpl(const BertConfig& c) {
 }
 
 EncoderOutputs BertEncoderImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& additive_mask,
-                                        bool output_hidden_states, bool output_attentions) {
+                                        bool output_hidden_states, bool output_attentions, bool first_token_only) {
   EncoderOutputs out;
   auto hidden = embeddings;
   if (output_hidden_states) out.hidden_states.push_back(hidden);
-  for (const auto& module : *layer) {
+  const size_t last = layer->size() - 1;
+  for (size_t i = 0; i < layer->size(); ++i) {
     torch::Tensor probs;
-    hidden = module->as<BertLayer>()->forward(hidden, additive_mask, output_attentions ? &probs : nullptr);
+    hidden = layer->ptr(i)->as<BertLayer>()->forward(hidden, additive_mask, output_attentions ? &probs : nullptr,
+                                                first_token_only && i == last);
     if (output_hidden_states) out.hidden_states.push_back(hidden);
     if (output_attentions) out.attentions.push_back(probs);
   }
@@ -173,7 +176,8 @@ BertModelImpl::BertModelImpl(const BertConfig& c, bool add_pooling_layer) : conf
   if (add_pooling_layer) pooler = register_module("pooler", BertPooler(c));
 }
 
-BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hidden_states, bool output_attentions) {
+BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hidden_states, bool output_attentions,
+                                        bool first_token_only) {
   auto token_types = inputs.token_type_ids.defined() ? inputs.token_type_ids : torch::zeros_like(inputs.input_ids);
   auto hidden = embeddings(inputs.input_ids, token_types);
   torch::Tensor additive_mask;
@@ -187,7 +191,7 @@ BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hi
                                                                       : -65504.0;
     additive_mask = (1.0 - keep) * lowest;
   }
-  auto encoded = encoder(hidden, additive_mask, output_hidden_states, output_attentions);
+  auto encoded = encoder(hidden, additive_mask, output_hidden_states, output_attentions, first_token_only);
   BertModelOutputs out;
   out.last_hidden_state = encoded.last_hidden_state;
   out.hidden_states = std::move(encoded.hidden_states);

@@ -28,8 +28,9 @@ struct BertSelfAttentionImpl : torch::nn::Module {
   explicit BertSelfAttentionImpl(const BertConfig& config);
   // additive_mask: [batch, 1, 1, seq] with 0 for real tokens and a large negative for padding,
   // or undefined when there is no padding. attention_probs (optional out) receives the softmax.
+  // first_token_only: queries from position 0 alone (keys and values from every position).
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                        torch::Tensor* attention_probs);
+                        torch::Tensor* attention_probs, bool first_token_only = false);
 
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
   int64_t num_heads, head_size;
@@ -51,7 +52,7 @@ TORCH_MODULE(BertResidualOutput);
 struct BertAttentionImpl : torch::nn::Module {
   explicit BertAttentionImpl(const BertConfig& config);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                        torch::Tensor* attention_probs);
+                        torch::Tensor* attention_probs, bool first_token_only = false);
 
   BertSelfAttention self{nullptr};
   BertResidualOutput output{nullptr};
@@ -69,8 +70,9 @@ TORCH_MODULE(BertIntermediate);
 
 struct BertLayerImpl : torch::nn::Module {
   explicit BertLayerImpl(const BertConfig& config);
+  // first_token_only: the output holds position 0 alone ([batch, 1, hidden]).
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                        torch::Tensor* attention_probs);
+                        torch::Tensor* attention_probs, bool first_token_only = false);
 
   BertAttention attention{nullptr};
   BertIntermediate intermediate{nullptr};
@@ -86,8 +88,10 @@ struct EncoderOutputs {
 
 struct BertEncoderImpl : torch::nn::Module {
   explicit BertEncoderImpl(const BertConfig& config);
+  // first_token_only: the last layer computes position 0 alone (all a pooler reads), so
+  // last_hidden_state is [batch, 1, hidden]. Exact for every output that depends on [CLS] only.
   EncoderOutputs forward(const torch::Tensor& embeddings, const torch::Tensor& additive_mask,
-                         bool output_hidden_states, bool output_attentions);
+                         bool output_hidden_states, bool output_attentions, bool first_token_only = false);
 
   torch::nn::ModuleList layer;
 };
@@ -117,7 +121,7 @@ struct BertModelOutputs {
 struct BertModelImpl : torch::nn::Module {
   BertModelImpl(const BertConfig& config, bool add_pooling_layer);
   BertModelOutputs forward(const BertInputs& inputs, bool output_hidden_states = false,
-                           bool output_attentions = false);
+                           bool output_attentions = false, bool first_token_only = false);
 
   BertConfig config;
   BertEmbeddings embeddings{nullptr};

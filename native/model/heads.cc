@@ -94,7 +94,10 @@ torch::Tensor TaskModel::sequence_classification_loss(const torch::Tensor& logit
 }
 
 TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) {
-  auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions);
+  // Sequence classification reads [CLS] alone: the last layer need not compute other positions.
+  const bool first_token_only = task_ == Task::SequenceClassification && !options.output_hidden_states &&
+                                !options.output_attentions;
+  auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions, first_token_only);
   TaskOutputs out;
   auto& t = out.tensors;
   const auto& hidden = encoded.last_hidden_state;
