@@ -94,6 +94,9 @@ export function parseBertConfig(raw: unknown, source = 'config'): BertConfig {
     }
     config.hidden_act = o.hidden_act as string;
   }
+  if (o.position_embedding_type !== undefined && o.position_embedding_type !== 'absolute') {
+    fail('position_embedding_type', `is ${JSON.stringify(o.position_embedding_type)}; bertrun supports "absolute" position embeddings only`);
+  }
   config.model_type = 'bert';
   config.classifier_dropout = null;
   if (o.classifier_dropout !== undefined && o.classifier_dropout !== null) {
