@@ -5,6 +5,7 @@
 
 #include "bindings/batch.h"
 #include "common/async_job.h"
+#include "common/js_guard.h"
 #include "common/tensor_convert.h"
 #include "train/grad_clip.h"
 
@@ -159,26 +160,24 @@ Napi::Function ModelBinding::Define(Napi::Env env) {
 // new NativeModel(config, task, { device, seed })
 ModelBinding::ModelBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelBinding>(info) {
   Napi::Env env = info.Env();
-  try {
-    if (!info[0].IsObject()) throw std::invalid_argument("NativeModel: config must be an object (HF config.json fields)");
-    if (!info[1].IsString()) throw std::invalid_argument("NativeModel: task must be a string");
-    auto config = config_from_js(info[0].As<Napi::Object>());
-    auto task = parse_task(info[1].As<Napi::String>().Utf8Value());
-    std::string device = "cpu";
-    int64_t seed = 42;
-    if (info[2].IsObject()) {
-      auto o = info[2].As<Napi::Object>();
-      if (o.Get("device").IsString()) device = o.Get("device").ToString().Utf8Value();
-      if (o.Get("seed").IsNumber()) seed = o.Get("seed").As<Napi::Number>().Int64Value();
-    }
-    device_ = parse_device(device);
-    torch::manual_seed(static_cast<uint64_t>(seed));
-    model_ = std::make_shared<TaskModel>(task, config);
-    model_->to(device_);
-    model_->eval();
-  } catch (...) {
-    throw Napi::Error::New(env, describe_exception(std::current_exception()));
-  }
+  js_guard(env, [&] {
+      if (!info[0].IsObject()) throw std::invalid_argument("NativeModel: config must be an object (HF config.json fields)");
+      if (!info[1].IsString()) throw std::invalid_argument("NativeModel: task must be a string");
+      auto config = config_from_js(info[0].As<Napi::Object>());
+      auto task = parse_task(info[1].As<Napi::String>().Utf8Value());
+      std::string device = "cpu";
+      int64_t seed = 42;
+      if (info[2].IsObject()) {
+        auto o = info[2].As<Napi::Object>();
+        if (o.Get("device").IsString()) device = o.Get("device").ToString().Utf8Value();
+        if (o.Get("seed").IsNumber()) seed = o.Get("seed").As<Napi::Number>().Int64Value();
+      }
+      device_ = parse_device(device);
+      torch::manual_seed(static_cast<uint64_t>(seed));
+      model_ = std::make_shared<TaskModel>(task, config);
+      model_->to(device_);
+      model_->eval();
+  });
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> ModelBinding::named_parameters() const {
@@ -234,37 +233,33 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
     torch::Tensor loss;
     std::vector<std::pair<std::string, torch::Tensor>> outputs;
   };
-  try {
-    auto batch = std::make_shared<HostBatch>(batch_from_js(info[0]));
-    ForwardOptions options;
-    options.output_hidden_states = bool_option(info[1], "outputHiddenStates", false);
-    options.output_attentions = bool_option(info[1], "outputAttentions", false);
-    auto result = std::make_shared<Result>();
-    auto model = model_;
-    auto device = device_;
-    auto busy = busy_;
-    return AsyncJob::Start(
-        env, Value(),
-        [=] {
-          std::lock_guard<std::mutex> lock(*busy);
-          validate_batch(*batch, *model);
-          auto on_device = batch_to_device(*batch, device);
-          torch::NoGradGuard no_grad;
-          auto out = model->forward(on_device.inputs, on_device.labels, options);
-          if (out.loss.defined()) result->loss = out.loss.to(torch::kCPU);
-          result->outputs = host_copies(out.tensors);
-        },
-        [=](Napi::Env env) -> Napi::Value {
-          auto o = Napi::Object::New(env);
-          if (result->loss.defined()) o.Set("loss", result->loss.item<double>());
-          o.Set("outputs", named_tensors_to_js(env, result->outputs));
-          return o;
-        });
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    throw Napi::Error::New(env, describe_exception(std::current_exception()));
-  }
+  return js_guard(env, [&]() -> Napi::Value {
+      auto batch = std::make_shared<HostBatch>(batch_from_js(info[0]));
+      ForwardOptions options;
+      options.output_hidden_states = bool_option(info[1], "outputHiddenStates", false);
+      options.output_attentions = bool_option(info[1], "outputAttentions", false);
+      auto result = std::make_shared<Result>();
+      auto model = model_;
+      auto device = device_;
+      auto busy = busy_;
+      return AsyncJob::Start(
+          env, Value(),
+          [=] {
+            std::lock_guard<std::mutex> lock(*busy);
+            validate_batch(*batch, *model);
+            auto on_device = batch_to_device(*batch, device);
+            torch::NoGradGuard no_grad;
+            auto out = model->forward(on_device.inputs, on_device.labels, options);
+            if (out.loss.defined()) result->loss = out.loss.to(torch::kCPU);
+            result->outputs = host_copies(out.tensors);
+          },
+          [=](Napi::Env env) -> Napi::Value {
+            auto o = Napi::Object::New(env);
+            if (result->loss.defined()) o.Set("loss", result->loss.item<double>());
+            o.Set("outputs", named_tensors_to_js(env, result->outputs));
+            return o;
+          });
+  });
 }
 
 // forwardBackward(batch, { lossScale = 1, returnLoss = false }) -> number | undefined
@@ -272,37 +267,33 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
 // and read back only by takeLoss(), so a step needs no device-to-host sync.
 Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
-    auto batch = std::make_shared<HostBatch>(batch_from_js(info[0]));
-    const double loss_scale = number_option(info[1], "lossScale", 1.0);
-    const bool return_loss = bool_option(info[1], "returnLoss", false);
-    auto loss_value = std::make_shared<double>(0.0);
-    return AsyncJob::Start(
-        env, Value(),
-        [=] {
-          std::lock_guard<std::mutex> lock(*busy_);
-          validate_batch(*batch, *model_);
-          if (model_->task() == Task::Base) throw std::invalid_argument("a base model has no loss: use a task head to train");
-          const bool has_targets = batch->labels.labels.defined() ||
-                                   (batch->labels.start_positions.defined() && batch->labels.end_positions.defined());
-          if (!has_targets) throw std::invalid_argument("forwardBackward needs labels (or startPositions and endPositions)");
-          auto on_device = batch_to_device(*batch, device_);
-          auto out = model_->forward(on_device.inputs, on_device.labels, ForwardOptions{});
-          auto loss = out.loss;
-          (loss_scale == 1.0 ? loss : loss * loss_scale).backward();
-          auto detached = loss.detach();
-          loss_sum_ = loss_sum_.defined() ? loss_sum_ + detached : detached.clone();
-          ++loss_count_;
-          if (return_loss) *loss_value = detached.item<double>();
-        },
-        [=](Napi::Env env) -> Napi::Value {
-          return return_loss ? Napi::Number::New(env, *loss_value) : env.Undefined();
-        });
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    throw Napi::Error::New(env, describe_exception(std::current_exception()));
-  }
+  return js_guard(env, [&]() -> Napi::Value {
+      auto batch = std::make_shared<HostBatch>(batch_from_js(info[0]));
+      const double loss_scale = number_option(info[1], "lossScale", 1.0);
+      const bool return_loss = bool_option(info[1], "returnLoss", false);
+      auto loss_value = std::make_shared<double>(0.0);
+      return AsyncJob::Start(
+          env, Value(),
+          [=] {
+            std::lock_guard<std::mutex> lock(*busy_);
+            validate_batch(*batch, *model_);
+            if (model_->task() == Task::Base) throw std::invalid_argument("a base model has no loss: use a task head to train");
+            const bool has_targets = batch->labels.labels.defined() ||
+                                     (batch->labels.start_positions.defined() && batch->labels.end_positions.defined());
+            if (!has_targets) throw std::invalid_argument("forwardBackward needs labels (or startPositions and endPositions)");
+            auto on_device = batch_to_device(*batch, device_);
+            auto out = model_->forward(on_device.inputs, on_device.labels, ForwardOptions{});
+            auto loss = out.loss;
+            (loss_scale == 1.0 ? loss : loss * loss_scale).backward();
+            auto detached = loss.detach();
+            loss_sum_ = loss_sum_.defined() ? loss_sum_ + detached : detached.clone();
+            ++loss_count_;
+            if (return_loss) *loss_value = detached.item<double>();
+          },
+          [=](Napi::Env env) -> Napi::Value {
+            return return_loss ? Napi::Number::New(env, *loss_value) : env.Undefined();
+          });
+  });
 }
 
 // takeLoss() -> { sum, count }: losses since the last call (one host sync), then resets.
@@ -345,21 +336,19 @@ Napi::Value ModelBinding::ClipGradNorm(const Napi::CallbackInfo& info) {
 Napi::Value ModelBinding::ConfigureOptimizer(const Napi::CallbackInfo& info) {
   std::unique_lock<std::mutex> lock(*busy_, std::try_to_lock);
   if (!lock.owns_lock()) throw Napi::Error::New(info.Env(), "model is busy: await the running call before configuring the optimizer");
-  try {
-    AdamWOptions o;
-    o.beta1 = number_option(info[0], "beta1", o.beta1);
-    o.beta2 = number_option(info[0], "beta2", o.beta2);
-    o.eps = number_option(info[0], "eps", o.eps);
-    o.weight_decay = number_option(info[0], "weightDecay", o.weight_decay);
-    if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
-      throw std::invalid_argument("AdamW betas must be in [0, 1)");
-    if (!(o.eps > 0)) throw std::invalid_argument("AdamW eps must be > 0");
-    if (!(o.weight_decay >= 0)) throw std::invalid_argument("weight_decay must be >= 0");
-    optimizer_options_ = o;
-    optimizer_.reset();
-  } catch (...) {
-    throw Napi::Error::New(info.Env(), describe_exception(std::current_exception()));
-  }
+  js_guard(info.Env(), [&] {
+      AdamWOptions o;
+      o.beta1 = number_option(info[0], "beta1", o.beta1);
+      o.beta2 = number_option(info[0], "beta2", o.beta2);
+      o.eps = number_option(info[0], "eps", o.eps);
+      o.weight_decay = number_option(info[0], "weightDecay", o.weight_decay);
+      if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
+        throw std::invalid_argument("AdamW betas must be in [0, 1)");
+      if (!(o.eps > 0)) throw std::invalid_argument("AdamW eps must be > 0");
+      if (!(o.weight_decay >= 0)) throw std::invalid_argument("weight_decay must be >= 0");
+      optimizer_options_ = o;
+      optimizer_.reset();
+  });
   return info.Env().Undefined();
 }
 
@@ -368,16 +357,14 @@ Napi::Value ModelBinding::Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double lr, max_norm;
   bool zero_grad;
-  try {
-    if (!info[0].IsObject() || !info[0].As<Napi::Object>().Get("lr").IsNumber())
-      throw std::invalid_argument("step({ lr }) needs a numeric learning rate");
-    lr = number_option(info[0], "lr", 0.0);
-    if (!(lr >= 0) || !std::isfinite(lr)) throw std::invalid_argument("lr must be a finite number >= 0");
-    max_norm = number_option(info[0], "maxGradNorm", 0.0);
-    zero_grad = bool_option(info[0], "zeroGrad", false);
-  } catch (...) {
-    throw Napi::Error::New(env, describe_exception(std::current_exception()));
-  }
+  js_guard(env, [&] {
+      if (!info[0].IsObject() || !info[0].As<Napi::Object>().Get("lr").IsNumber())
+        throw std::invalid_argument("step({ lr }) needs a numeric learning rate");
+      lr = number_option(info[0], "lr", 0.0);
+      if (!(lr >= 0) || !std::isfinite(lr)) throw std::invalid_argument("lr must be a finite number >= 0");
+      max_norm = number_option(info[0], "maxGradNorm", 0.0);
+      zero_grad = bool_option(info[0], "zeroGrad", false);
+  });
   auto norm = std::make_shared<double>(std::nan(""));
   return AsyncJob::Start(
       env, Value(),
@@ -443,17 +430,13 @@ static void copy_named_into(const std::vector<IncomingTensor>& incoming,
 }
 
 Napi::Value ModelBinding::SetGradients(const Napi::CallbackInfo& info) {
-  try {
-    auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "gradients"));
-    return AsyncJob::Start(info.Env(), Value(), [=] {
-      std::lock_guard<std::mutex> lock(*busy_);
-      copy_named_into(*incoming, named_parameters(), /*into_grad=*/true, "setGradients");
-    }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    throw Napi::Error::New(info.Env(), describe_exception(std::current_exception()));
-  }
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+      auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "gradients"));
+      return AsyncJob::Start(info.Env(), Value(), [=] {
+        std::lock_guard<std::mutex> lock(*busy_);
+        copy_named_into(*incoming, named_parameters(), /*into_grad=*/true, "setGradients");
+      }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  });
 }
 
 Napi::Value ModelBinding::GetStateDict(const Napi::CallbackInfo& info) {
@@ -470,17 +453,13 @@ Napi::Value ModelBinding::GetStateDict(const Napi::CallbackInfo& info) {
 // loadStateDict(tensors): names must be parameters of this model (TS resolves prefixes and
 // reports missing/unexpected keys first); values convert to the parameter's dtype.
 Napi::Value ModelBinding::LoadStateDict(const Napi::CallbackInfo& info) {
-  try {
-    auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "state dict"));
-    return AsyncJob::Start(info.Env(), Value(), [=] {
-      std::lock_guard<std::mutex> lock(*busy_);
-      copy_named_into(*incoming, named_parameters(), /*into_grad=*/false, "loadStateDict");
-    }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    throw Napi::Error::New(info.Env(), describe_exception(std::current_exception()));
-  }
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+      auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "state dict"));
+      return AsyncJob::Start(info.Env(), Value(), [=] {
+        std::lock_guard<std::mutex> lock(*busy_);
+        copy_named_into(*incoming, named_parameters(), /*into_grad=*/false, "loadStateDict");
+      }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  });
 }
 
 Napi::Value ModelBinding::GetOptimizerState(const Napi::CallbackInfo& info) {
@@ -495,19 +474,15 @@ Napi::Value ModelBinding::GetOptimizerState(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ModelBinding::LoadOptimizerState(const Napi::CallbackInfo& info) {
-  try {
-    auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "optimizer state"));
-    return AsyncJob::Start(info.Env(), Value(), [=] {
-      std::lock_guard<std::mutex> lock(*busy_);
-      std::vector<std::pair<std::string, torch::Tensor>> state;
-      for (const auto& t : *incoming) state.emplace_back(t.name, t.view);
-      optimizer().import_state(state);
-    }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    throw Napi::Error::New(info.Env(), describe_exception(std::current_exception()));
-  }
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+      auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "optimizer state"));
+      return AsyncJob::Start(info.Env(), Value(), [=] {
+        std::lock_guard<std::mutex> lock(*busy_);
+        std::vector<std::pair<std::string, torch::Tensor>> state;
+        for (const auto& t : *incoming) state.emplace_back(t.name, t.view);
+        optimizer().import_state(state);
+      }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  });
 }
 
 }  // namespace bertrun
