@@ -8,6 +8,7 @@
         "native/train/adamw.cc",
         "native/train/grad_clip.cc",
         "native/common/error_message.cc",
+        "native/common/compute_thread.cc",
         "native/common/tensor_convert.cc",
         "native/bindings/batch.cc",
         "native/bindings/model_binding.cc",

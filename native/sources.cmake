@@ -7,6 +7,7 @@ set(BERTRUN_CORE_SOURCES
 
 set(BERTRUN_BINDING_SOURCES
   native/common/error_message.cc
+  native/common/compute_thread.cc
   native/common/tensor_convert.cc
   native/bindings/batch.cc
   native/bindings/model_binding.cc

@@ -1,16 +1,18 @@
-// Runs a piece of native work on the libuv thread pool and settles a Promise with its result.
-// Any exception thrown by the work becomes a rejection with an actionable message.
+// Runs a piece of native work on the compute thread and settles a Promise with its result on
+// the JS thread. Any exception thrown by the work becomes a rejection with an actionable message.
 #pragma once
 #include <ATen/Parallel.h>
 #include <napi.h>
 
 #include <functional>
+#include <string>
 
+#include "common/compute_thread.h"
 #include "common/error_message.h"
 
 namespace bertrun {
 
-class AsyncJob : public Napi::AsyncWorker {
+class AsyncJob {
  public:
   using Work = std::function<void()>;
   using Settle = std::function<Napi::Value(Napi::Env)>;
@@ -19,22 +21,42 @@ class AsyncJob : public Napi::AsyncWorker {
   static Napi::Promise Start(Napi::Env env, const Napi::Object& receiver, Work work, Settle settle) {
     auto* job = new AsyncJob(env, receiver, std::move(work), std::move(settle));
     auto promise = job->deferred_.Promise();
-    job->Queue();
+    // The threadsafe function also keeps the event loop alive until the job settles.
+    auto done = Completion::New(env, "bertrun:job", 0, 1);
+    run_on_compute_thread([job, done]() mutable {
+      try {
+        // OpenMP's thread count is per thread: adopt the process-wide setting (it may have changed).
+        at::init_num_threads();
+        job->work_();
+      } catch (...) {
+        job->failed_ = true;
+        job->error_ = describe_exception(std::current_exception());
+      }
+      done.BlockingCall(job);
+      done.Release();
+    });
     return promise;
   }
 
- protected:
-  void Execute() override {
-    try {
-      // OpenMP's thread count is per thread: a pool thread must adopt the process-wide setting.
-      at::init_num_threads();
-      work_();
-    } catch (...) {
-      SetError(describe_exception(std::current_exception()));
-    }
+ private:
+  AsyncJob(Napi::Env env, const Napi::Object& receiver, Work work, Settle settle)
+      : receiver_(Napi::Persistent(receiver)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        settle_(std::move(settle)) {}
+
+  static void Finish(Napi::Env env, Napi::Function, std::nullptr_t*, AsyncJob* job) {
+    if (env != nullptr) job->SettleOnJsThread(env);
+    delete job;
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  using Completion = Napi::TypedThreadSafeFunction<std::nullptr_t, AsyncJob, Finish>;
+
+  void SettleOnJsThread(Napi::Env env) {
+    Napi::HandleScope scope(env);
+    if (failed_) {
+      deferred_.Reject(Napi::Error::New(env, error_).Value());
+      return;
+    }
     try {
       deferred_.Resolve(settle_ ? settle_(env) : env.Undefined());
     } catch (const Napi::Error& e) {
@@ -43,20 +65,13 @@ class AsyncJob : public Napi::AsyncWorker {
       deferred_.Reject(Napi::Error::New(env, describe_exception(std::current_exception())).Value());
     }
   }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  AsyncJob(Napi::Env env, const Napi::Object& receiver, Work work, Settle settle)
-      : Napi::AsyncWorker(env, "bertrun:job"),
-        receiver_(Napi::Persistent(receiver)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        work_(std::move(work)),
-        settle_(std::move(settle)) {}
 
   Napi::ObjectReference receiver_;
   Napi::Promise::Deferred deferred_;
   Work work_;
   Settle settle_;
+  bool failed_ = false;
+  std::string error_;
 };
 
 }  // namespace bertrun
