@@ -27,7 +27,12 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "<!@(node scripts/find-libtorch.js --cxx-flags)"],
+      "cflags_cc": [
+        "-std=c++17", "-fexceptions", "-frtti", "-O2",
+        "-ffile-prefix-map=<!(node scripts/find-libtorch.js --root)=libtorch",
+        "-ffile-prefix-map=<(module_root_dir)=bertrun",
+        "<!@(node scripts/find-libtorch.js --cxx-flags)"
+      ],
       "libraries": [
         "-L<!(node scripts/find-libtorch.js --lib-dir)",
         "-Wl,-rpath,<!(node scripts/find-libtorch.js --lib-dir)",

@@ -31,5 +31,7 @@ function(bertrun_use_libtorch target)
     BUILD_RPATH "${TORCH_LIB_DIR}"
     INSTALL_RPATH "${TORCH_LIB_DIR}"
     SKIP_BUILD_RPATH FALSE)
-  target_compile_options(${target} PRIVATE -Wall -Wno-unused-parameter)
+  # __FILE__ in torch's inline code and ours must not carry build-machine paths into the binary.
+  target_compile_options(${target} PRIVATE -Wall -Wno-unused-parameter
+    "-ffile-prefix-map=${TORCH_ROOT}=libtorch" "-ffile-prefix-map=${CMAKE_SOURCE_DIR}=bertrun")
 endfunction()
