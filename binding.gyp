@@ -12,6 +12,7 @@
         "native/common/tensor_convert.cc",
         "native/bindings/batch.cc",
         "native/bindings/model_binding.cc",
+        "native/bindings/rng_binding.cc",
         "native/bindings/addon.cc"
       ],
       "include_dirs": [

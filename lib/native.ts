@@ -67,7 +67,9 @@ export interface NativeAddon {
   NativeModel: new (config: Record<string, unknown>, task: string, options: { device: string; seed: number }) => NativeModel;
   buildInfo(): NativeBuildInfo;
   setNumThreads(n: number): void;
-  manualSeed(seed: number): void;
+  manualSeed(seed: number): Promise<void>;
+  getRngState(): Promise<NamedTensor[]>;
+  setRngState(states: NamedTensor[]): Promise<void>;
 }
 
 interface BuildRecord {

@@ -11,6 +11,7 @@ set(BERTRUN_BINDING_SOURCES
   native/common/tensor_convert.cc
   native/bindings/batch.cc
   native/bindings/model_binding.cc
+  native/bindings/rng_binding.cc
   native/bindings/addon.cc)
 
 function(bertrun_use_libtorch target)

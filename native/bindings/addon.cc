@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "bindings/model_binding.h"
+#include "bindings/rng_binding.h"
 #include "common/error_message.h"
 
 #ifndef BERTRUN_TORCH_VERSION
@@ -37,11 +38,6 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) throw Napi::Error::New(info.Env(), "manualSeed(seed) needs a number");
-  torch::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
-  return info.Env().Undefined();
-}
 
 }  // namespace
 }  // namespace bertrun
@@ -51,7 +47,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", ModelBinding::Define(env));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
-  exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  register_rng_functions(env, exports);
   return exports;
 }
 

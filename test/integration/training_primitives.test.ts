@@ -135,3 +135,24 @@ test('optimizer state with a wrong shape is refused and leaves the optimizer int
   expect(toNumbers(after.get('bert.embeddings.LayerNorm.bias.exp_avg')!.data).every((v) => v === 0)).toBe(true);
   await expect(model.loadOptimizerState(state.filter((t) => t.name !== 'classifier.bias.exp_avg_sq'))).rejects.toThrow(/missing 'classifier.bias.exp_avg_sq'/);
 });
+
+test('RNG state save/restore replays the same dropout masks; manualSeed reseeds', async () => {
+  const { native } = await import('../../lib/native');
+  const addon = native();
+  const model = BertModel.fromConfig(CONFIG, 'sequence-classification', { seed: 6 });
+  await model.train();
+  const state = await addon.getRngState();
+  expect(state[0]).toMatchObject({ name: 'cpu', dtype: 'U8' });
+  const first = await model.forward(BATCH);
+  const second = await model.forward(BATCH);
+  expect(maxAbsDiff(first.outputs.logits.data, second.outputs.logits.data)).toBeGreaterThan(1e-4);
+  await addon.setRngState(state);
+  const replay = await model.forward(BATCH);
+  expect(maxAbsDiff(first.outputs.logits.data, replay.outputs.logits.data)).toBe(0);
+  await addon.manualSeed(123);
+  const a = await model.forward(BATCH);
+  await addon.manualSeed(123);
+  const b = await model.forward(BATCH);
+  expect(maxAbsDiff(a.outputs.logits.data, b.outputs.logits.data)).toBe(0);
+  await expect(addon.setRngState([{ ...state[0], name: 'cuda:7' }])).rejects.toThrow(/no such device/);
+});

@@ -1,0 +1,101 @@
+#include "bindings/rng_binding.h"
+
+#include <ATen/Context.h>
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <unordered_map>
+
+#include "common/async_job.h"
+#include "common/js_guard.h"
+#include "common/tensor_convert.h"
+
+namespace bertrun {
+namespace {
+
+// Named generators: "cpu", then "cuda:N" for every visible device.
+std::vector<std::pair<std::string, at::Generator>> generators() {
+  std::vector<std::pair<std::string, at::Generator>> out;
+  out.emplace_back("cpu", at::detail::getDefaultCPUGenerator());
+  if (torch::cuda::is_available()) {
+    for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i) {
+      at::Device device(at::kCUDA, static_cast<c10::DeviceIndex>(i));
+      out.emplace_back(device.str(), at::globalContext().defaultGenerator(device));
+    }
+  }
+  return out;
+}
+
+Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsNumber()) throw std::invalid_argument("manualSeed(seed) needs a number");
+    const auto seed = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+    return AsyncJob::Start(info.Env(), Napi::Object::New(info.Env()), [seed] { torch::manual_seed(seed); }, nullptr);
+  });
+}
+
+Napi::Value GetRngState(const Napi::CallbackInfo& info) {
+  auto states = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>();
+  return AsyncJob::Start(
+      info.Env(), Napi::Object::New(info.Env()),
+      [states] {
+        for (auto& [name, generator] : generators()) {
+          std::lock_guard<std::mutex> lock(generator.mutex());
+          states->emplace_back(name, generator.get_state());
+        }
+      },
+      [states](Napi::Env env) -> Napi::Value {
+        auto out = Napi::Array::New(env, states->size());
+        for (size_t i = 0; i < states->size(); ++i) {
+          auto o = Napi::Object::New(env);
+          const auto& t = (*states)[i].second;
+          o.Set("name", (*states)[i].first);
+          o.Set("dtype", dtype_name(t.scalar_type()));
+          o.Set("shape", shape_to_js(env, t.sizes()));
+          o.Set("data", typed_array_from_tensor(env, t));
+          out.Set(static_cast<uint32_t>(i), o);
+        }
+        return out;
+      });
+}
+
+Napi::Value SetRngState(const Napi::CallbackInfo& info) {
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsArray()) throw std::invalid_argument("setRngState(states) needs the array getRngState() returned");
+    auto array = info[0].As<Napi::Array>();
+    auto incoming = std::make_shared<std::unordered_map<std::string, torch::Tensor>>();
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      auto entry = array.Get(i).As<Napi::Object>();
+      const std::string name = entry.Get("name").ToString().Utf8Value();
+      auto data = entry.Get("data");
+      if (!data.IsTypedArray()) throw std::invalid_argument("RNG state '" + name + "': data must be a Uint8Array");
+      auto shape = shape_from_js(entry.Get("shape"), name);
+      (*incoming)[name] = view_typed_array(data.As<Napi::TypedArray>(), shape, "U8", "RNG state '" + name + "'").clone();
+    }
+    return AsyncJob::Start(info.Env(), Napi::Object::New(info.Env()), [incoming] {
+      auto all = generators();
+      // Check every state first: a bad one must not leave the others half-restored.
+      for (const auto& [name, state] : *incoming) {
+        bool known = false;
+        for (const auto& g : all) known = known || g.first == name;
+        if (!known) throw std::invalid_argument("RNG state for '" + name + "' but this process has no such device");
+      }
+      for (auto& [name, generator] : all) {
+        auto it = incoming->find(name);
+        if (it == incoming->end()) continue;
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(it->second);
+      }
+    }, nullptr);
+  });
+}
+
+}  // namespace
+
+void register_rng_functions(Napi::Env env, Napi::Object exports) {
+  exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  exports.Set("getRngState", Napi::Function::New(env, GetRngState));
+  exports.Set("setRngState", Napi::Function::New(env, SetRngState));
+}
+
+}  // namespace bertrun
