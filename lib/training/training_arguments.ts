@@ -1,0 +1,118 @@
+// The trainer's hyperparameters, with Hugging Face TrainingArguments names and defaults.
+// One schema serves the API, the CLI flags and --config files.
+import { SCHEDULE_NAMES, type ScheduleName } from './lr_schedules';
+
+export type IntervalStrategy = 'no' | 'steps' | 'epoch';
+
+export interface TrainingArguments {
+  output_dir: string;
+  overwrite_output_dir: boolean;
+  per_device_train_batch_size: number;
+  per_device_eval_batch_size: number;
+  gradient_accumulation_steps: number;
+  learning_rate: number;
+  weight_decay: number;
+  adam_beta1: number;
+  adam_beta2: number;
+  adam_epsilon: number;
+  max_grad_norm: number;
+  num_train_epochs: number;
+  max_steps: number;
+  lr_scheduler_type: ScheduleName;
+  warmup_ratio: number;
+  warmup_steps: number;
+  logging_steps: number;
+  eval_strategy: IntervalStrategy;
+  eval_steps: number | null;
+  save_strategy: IntervalStrategy;
+  save_steps: number;
+  save_total_limit: number | null;
+  load_best_model_at_end: boolean;
+  metric_for_best_model: string | null;
+  greater_is_better: boolean | null;
+  seed: number;
+  group_by_length: boolean;
+  dataloader_drop_last: boolean;
+  device: string;
+  /** Progress bar on a TTY; plain log lines otherwise or when false. */
+  disable_tqdm: boolean;
+  report_to: Array<'tensorboard'>;
+}
+
+export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
+  overwrite_output_dir: false,
+  per_device_train_batch_size: 8,
+  per_device_eval_batch_size: 8,
+  gradient_accumulation_steps: 1,
+  learning_rate: 5e-5,
+  weight_decay: 0,
+  adam_beta1: 0.9,
+  adam_beta2: 0.999,
+  adam_epsilon: 1e-8,
+  max_grad_norm: 1.0,
+  num_train_epochs: 3,
+  max_steps: -1,
+  lr_scheduler_type: 'linear',
+  warmup_ratio: 0,
+  warmup_steps: 0,
+  logging_steps: 500,
+  eval_strategy: 'no',
+  eval_steps: null,
+  save_strategy: 'steps',
+  save_steps: 500,
+  save_total_limit: null,
+  load_best_model_at_end: false,
+  metric_for_best_model: null,
+  greater_is_better: null,
+  seed: 42,
+  group_by_length: false,
+  dataloader_drop_last: false,
+  device: 'cpu',
+  disable_tqdm: false,
+  report_to: ['tensorboard'],
+};
+
+/** Fills defaults and checks every field; errors name the field and the allowed values. */
+export function resolveTrainingArguments(input: Partial<TrainingArguments> & { output_dir: string }): TrainingArguments {
+  const args = { ...TRAINING_DEFAULTS, ...stripUndefined(input) } as TrainingArguments;
+  const fail = (field: string, problem: string): never => {
+    throw new Error(`training argument ${field} ${problem}`);
+  };
+  if (typeof args.output_dir !== 'string' || args.output_dir === '') fail('output_dir', 'is required');
+  const positiveInts = ['per_device_train_batch_size', 'per_device_eval_batch_size', 'gradient_accumulation_steps', 'logging_steps', 'save_steps'] as const;
+  for (const f of positiveInts) if (!Number.isInteger(args[f]) || args[f] < 1) fail(f, `must be an integer >= 1, got ${String(args[f])}`);
+  for (const f of ['learning_rate', 'weight_decay', 'adam_epsilon', 'warmup_ratio', 'num_train_epochs'] as const) {
+    if (typeof args[f] !== 'number' || !Number.isFinite(args[f]) || args[f] < 0) fail(f, `must be a number >= 0, got ${String(args[f])}`);
+  }
+  if (args.warmup_ratio > 1) fail('warmup_ratio', 'must be in [0, 1]');
+  for (const f of ['adam_beta1', 'adam_beta2'] as const) if (!(args[f] >= 0 && args[f] < 1)) fail(f, 'must be in [0, 1)');
+  if (!Number.isInteger(args.max_steps) || args.max_steps < -1 || args.max_steps === 0) fail('max_steps', 'must be -1 (use epochs) or a positive integer');
+  if (!Number.isInteger(args.warmup_steps) || args.warmup_steps < 0) fail('warmup_steps', 'must be an integer >= 0');
+  if (!Number.isInteger(args.seed)) fail('seed', 'must be an integer');
+  if (!SCHEDULE_NAMES.includes(args.lr_scheduler_type)) fail('lr_scheduler_type', `must be one of ${SCHEDULE_NAMES.join(', ')}`);
+  for (const f of ['eval_strategy', 'save_strategy'] as const) {
+    if (!['no', 'steps', 'epoch'].includes(args[f])) fail(f, 'must be one of no, steps, epoch');
+  }
+  if (args.eval_steps === null || args.eval_steps === undefined) args.eval_steps = args.logging_steps;
+  if (!Number.isInteger(args.eval_steps) || args.eval_steps < 1) fail('eval_steps', 'must be an integer >= 1');
+  if (args.save_total_limit !== null && (!Number.isInteger(args.save_total_limit) || args.save_total_limit < 1)) {
+    fail('save_total_limit', 'must be null or an integer >= 1');
+  }
+  if (args.load_best_model_at_end) {
+    if (args.eval_strategy === 'no') fail('load_best_model_at_end', 'needs eval_strategy steps or epoch');
+    if (args.save_strategy !== args.eval_strategy) fail('load_best_model_at_end', `needs save_strategy (${args.save_strategy}) equal to eval_strategy (${args.eval_strategy})`);
+    if (args.eval_strategy === 'steps' && args.save_steps % (args.eval_steps as number) !== 0) {
+      fail('load_best_model_at_end', `needs save_steps (${args.save_steps}) to be a multiple of eval_steps (${args.eval_steps})`);
+    }
+    if (args.metric_for_best_model === null) args.metric_for_best_model = 'loss';
+  }
+  if (args.metric_for_best_model !== null && args.greater_is_better === null) {
+    // HF: lower is better only for losses.
+    args.greater_is_better = !/loss$/.test(args.metric_for_best_model.replace(/^eval_/, ''));
+  }
+  return args;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
