@@ -35,10 +35,10 @@ test('collate pads to the longest rounded up to 8, with the mask and pad id; fix
     { padTokenId: 3 },
   );
   expect(batch.shape).toEqual([2, 16]);
-  expect(Array.from(batch.inputIds.slice(0, 16))).toEqual([101, 5, 6, 102, ...Array(12).fill(3)]);
-  expect(Array.from(batch.attentionMask!.slice(16, 32))).toEqual([...Array(10).fill(1), ...Array(6).fill(0)]);
-  expect(Array.from(batch.tokenTypeIds!.slice(16, 32))).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
-  expect(Array.from(batch.labels!)).toEqual([2, 0]);
+  expect(Array.from(batch.inputIds.slice(0, 16) as Int32Array)).toEqual([101, 5, 6, 102, ...Array(12).fill(3)]);
+  expect(Array.from(batch.attentionMask!.slice(16, 32) as Int32Array)).toEqual([...Array(10).fill(1), ...Array(6).fill(0)]);
+  expect(Array.from(batch.tokenTypeIds!.slice(16, 32) as Int32Array)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+  expect(Array.from(batch.labels! as Int32Array)).toEqual([2, 0]);
   expect(collate([{ inputIds: [1, 2], tokenTypeIds: [0, 0] }], { padTokenId: 0, fixedLength: 128 }).shape).toEqual([1, 128]);
   expect(() => collate([{ inputIds: Array(130).fill(1), tokenTypeIds: Array(130).fill(0) }], { padTokenId: 0, fixedLength: 128 })).toThrow(/truncate/);
 });
@@ -46,7 +46,7 @@ test('collate pads to the longest rounded up to 8, with the mask and pad id; fix
 test('float labels: regression [batch] and multi-label [batch, labels]', () => {
   const reg = collate([{ inputIds: [1], tokenTypeIds: [0], label: 0.5 }, { inputIds: [1], tokenTypeIds: [0], label: 4.25 }], { padTokenId: 0, floatLabels: true });
   expect(reg.labels).toBeInstanceOf(Float32Array);
-  expect(Array.from(reg.labels!)).toEqual([0.5, 4.25]);
+  expect(Array.from(reg.labels! as Float32Array)).toEqual([0.5, 4.25]);
   expect(reg.labelShape).toEqual([2]);
   const multi = collate([{ inputIds: [1], tokenTypeIds: [0], label: [1, 0, 1] }], { padTokenId: 0, floatLabels: true });
   expect(multi.labelShape).toEqual([1, 3]);

@@ -1,0 +1,124 @@
+// checkpoint-<step>/ directories: everything needed to resume exactly (weights, optimizer,
+// RNG, data position, log history), written into a temporary directory and renamed into place,
+// so a crash never leaves a half-written checkpoint that looks complete.
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../io/atomic_write';
+import type { NamedTensor } from '../io/named_tensor';
+import { readSafetensors, writeSafetensors } from '../io/safetensors';
+
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+const STATE_FILE = 'trainer_state.json';
+const OPTIMIZER_FILE = 'optimizer.safetensors';
+const RNG_FILE = 'rng_state.safetensors';
+
+export interface LogEntry {
+  step: number;
+  epoch: number;
+  [metric: string]: number;
+}
+
+/** HF's trainer_state.json, plus the data position bertrun needs for an exact resume. */
+export interface TrainerState {
+  global_step: number;
+  epoch: number;
+  max_steps: number;
+  num_train_epochs: number;
+  logging_steps: number;
+  eval_steps: number;
+  save_steps: number;
+  train_batch_size: number;
+  log_history: LogEntry[];
+  best_metric: number | null;
+  best_model_checkpoint: string | null;
+  /** Epoch in progress and how many of its batches were consumed. */
+  data_position: { epoch: number; batches_done: number };
+  /** Losses summed since the last log line, so resumed logs equal uninterrupted ones. */
+  pending_loss: { sum: number; count: number };
+}
+
+export interface CheckpointContent {
+  state: TrainerState;
+  optimizer: NamedTensor[];
+  rng: NamedTensor[];
+}
+
+export function checkpointDir(outputDir: string, step: number): string {
+  return path.join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
+}
+
+/**
+ * Writes a checkpoint: `saveModel(dir)` writes weights, config and tokenizer into the temporary
+ * directory, then this adds optimizer, RNG, trainer state and training args, and renames.
+ */
+export async function writeCheckpoint(
+  outputDir: string,
+  content: CheckpointContent & { trainingArgs: object },
+  saveModel: (dir: string) => Promise<void>,
+): Promise<string> {
+  const final = checkpointDir(outputDir, content.state.global_step);
+  const temp = `${final}.tmp-${process.pid}`;
+  fs.rmSync(temp, { recursive: true, force: true });
+  fs.mkdirSync(temp, { recursive: true });
+  await saveModel(temp);
+  writeSafetensors(path.join(temp, OPTIMIZER_FILE), content.optimizer, { format: 'bertrun-adamw' });
+  writeSafetensors(path.join(temp, RNG_FILE), content.rng, { format: 'bertrun-rng' });
+  writeFileAtomic(path.join(temp, 'training_args.json'), Buffer.from(JSON.stringify(content.trainingArgs, null, 2) + '\n'));
+  // Written last: its presence marks the checkpoint complete.
+  writeFileAtomic(path.join(temp, STATE_FILE), Buffer.from(JSON.stringify(content.state, null, 2) + '\n'));
+  if (fs.existsSync(final)) {
+    const old = `${final}.old-${process.pid}`;
+    fs.renameSync(final, old);
+    fs.renameSync(temp, final);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(temp, final);
+  }
+  return final;
+}
+
+export function readCheckpoint(dir: string): CheckpointContent {
+  const stateFile = path.join(dir, STATE_FILE);
+  if (!fs.existsSync(stateFile)) {
+    throw new Error(`${dir} is not a complete checkpoint (no ${STATE_FILE}). Fix: resume from another checkpoint-<step> directory.`);
+  }
+  let state: TrainerState;
+  try {
+    state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as TrainerState;
+  } catch (e) {
+    throw new Error(`${stateFile}: not valid JSON (${(e as Error).message}); the checkpoint is corrupt`);
+  }
+  for (const field of ['global_step', 'data_position', 'log_history', 'pending_loss'] as const) {
+    if (state[field] === undefined) throw new Error(`${stateFile}: field "${field}" is missing; was it written by bertrun?`);
+  }
+  return {
+    state,
+    optimizer: readSafetensors(path.join(dir, OPTIMIZER_FILE)).tensors,
+    rng: readSafetensors(path.join(dir, RNG_FILE)).tensors,
+  };
+}
+
+/** Complete checkpoints in outputDir, oldest step first. */
+export function listCheckpoints(outputDir: string): Array<{ step: number; dir: string }> {
+  if (!fs.existsSync(outputDir)) return [];
+  return fs
+    .readdirSync(outputDir)
+    .map((name) => /^checkpoint-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ step: Number(m[1]), dir: path.join(outputDir, m[0]) }))
+    .filter((c) => fs.existsSync(path.join(c.dir, STATE_FILE)))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Deletes the oldest checkpoints beyond `limit`, never the best one (as HF does). */
+export function rotateCheckpoints(outputDir: string, limit: number | null, keep: string | null): void {
+  if (limit === null) return;
+  const all = listCheckpoints(outputDir);
+  let excess = all.length - limit;
+  for (const c of all) {
+    if (excess <= 0) break;
+    if (keep !== null && path.resolve(c.dir) === path.resolve(keep)) continue;
+    fs.rmSync(c.dir, { recursive: true, force: true });
+    excess--;
+  }
+}

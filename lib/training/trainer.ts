@@ -1,0 +1,324 @@
+// The training loop: one straight loop over optimizer steps (forward+backward in native code,
+// clipping + AdamW in one native call), with logging, evaluation, checkpoints and exact resume.
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../io/atomic_write';
+import { batchOrder } from '../data/loader/batch_order';
+import { collate, type TextFeature } from '../data/loader/collate';
+import type { BertModel } from '../models/bert_model';
+import { native } from '../native';
+import { checkpointDir, listCheckpoints, readCheckpoint, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
+import { learningRate, warmupStepsFor, type ScheduleOptions } from './lr_schedules';
+import { createProgress, type ProgressReporter } from './progress';
+import { TensorBoardWriter } from './tensorboard_writer';
+import type { TrainingArguments } from './training_arguments';
+
+export interface EvalSet {
+  features: TextFeature[];
+  /** Appended to metric names, as run_glue does for MNLI mismatched ("_mm"). */
+  suffix?: string;
+}
+
+export interface Predictions {
+  /** [n, numLabels] row-major */
+  logits: Float32Array;
+  numLabels: number;
+  labels?: Array<number | number[]>;
+}
+
+export type ComputeMetrics = (predictions: Predictions) => Record<string, number>;
+
+export interface TrainerOptions {
+  model: BertModel;
+  args: TrainingArguments;
+  train?: TextFeature[];
+  evalSets?: EvalSet[];
+  padTokenId: number;
+  /** regression or multi-label targets */
+  floatLabels?: boolean;
+  computeMetrics?: ComputeMetrics;
+  /** Writes extra files (tokenizer) next to the weights in every saved directory. */
+  saveExtras?: (dir: string) => Promise<void>;
+  /** Receives log lines; default: stderr through the progress reporter. */
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  global_step: number;
+  train_loss: number;
+  train_runtime: number;
+  train_samples_per_second: number;
+  epoch: number;
+}
+
+export class Trainer {
+  readonly state: TrainerState;
+  private readonly o: TrainerOptions;
+  private readonly progress: ProgressReporter;
+  private tensorboard?: TensorBoardWriter;
+  private lossTotal = { sum: 0, count: 0 };
+
+  constructor(options: TrainerOptions) {
+    this.o = options;
+    const a = options.args;
+    this.progress = createProgress(!a.disable_tqdm);
+    this.state = {
+      global_step: 0, epoch: 0, max_steps: 0, num_train_epochs: a.num_train_epochs, logging_steps: a.logging_steps,
+      eval_steps: a.eval_steps ?? a.logging_steps, save_steps: a.save_steps, train_batch_size: a.per_device_train_batch_size,
+      log_history: [], best_metric: null, best_model_checkpoint: null, data_position: { epoch: 0, batches_done: 0 },
+      pending_loss: { sum: 0, count: 0 },
+    };
+  }
+
+  private log(line: string): void {
+    if (this.o.log) this.o.log(line);
+    else this.progress.log(line);
+  }
+
+  /** Trains from scratch, or resumes from a checkpoint directory (true = the latest in output_dir). */
+  async train(resumeFromCheckpoint?: string | boolean): Promise<TrainResult> {
+    const { model, args } = this.o;
+    const train = this.o.train;
+    if (!train || train.length === 0) throw new Error('no training examples: the train dataset is empty. Fix: check --train_file / --data_dir.');
+    const resumeDir = this.resolveResume(resumeFromCheckpoint);
+    if (!resumeDir) this.checkOutputDir();
+    fs.mkdirSync(args.output_dir, { recursive: true });
+
+    const lengths = train.map((f) => f.inputIds.length);
+    const orderOptions = { batchSize: args.per_device_train_batch_size, shuffle: true, seed: args.seed, groupByLength: args.group_by_length, dropLast: args.dataloader_drop_last };
+    const batchesPerEpoch = batchOrder(lengths, 0, orderOptions).length;
+    if (batchesPerEpoch === 0) throw new Error(`the train dataset (${train.length} examples) gives no full batch of ${args.per_device_train_batch_size} with dataloader_drop_last`);
+    const accumulation = args.gradient_accumulation_steps;
+    const stepsPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
+    const totalSteps = args.max_steps > 0 ? args.max_steps : Math.ceil(args.num_train_epochs * stepsPerEpoch);
+    const schedule: ScheduleOptions = {
+      name: args.lr_scheduler_type, baseLr: args.learning_rate, totalSteps,
+      warmupSteps: warmupStepsFor(totalSteps, args.warmup_steps, args.warmup_ratio),
+    };
+    this.state.max_steps = totalSteps;
+
+    await model.configureOptimizer({ beta1: args.adam_beta1, beta2: args.adam_beta2, eps: args.adam_epsilon, weightDecay: args.weight_decay });
+    if (resumeDir) {
+      await this.restore(resumeDir);
+    } else {
+      await native().manualSeed(args.seed);
+    }
+    if (args.report_to.includes('tensorboard')) this.tensorboard = new TensorBoardWriter(path.join(args.output_dir, 'runs'));
+    this.log(
+      `***** Running training *****\n  examples = ${train.length}, epochs = ${args.num_train_epochs}, batch size = ${args.per_device_train_batch_size}` +
+        `, accumulation = ${accumulation}, optimization steps = ${totalSteps}${resumeDir ? `, resuming from ${resumeDir} at step ${this.state.global_step}` : ''}`,
+    );
+
+    const started = Date.now();
+    const startStep = this.state.global_step;
+    let samplesSinceLog = 0;
+    let logClock = Date.now();
+    await model.train();
+    let { epoch, batches_done: skip } = this.state.data_position;
+    while (this.state.global_step < totalSteps) {
+      const batches = batchOrder(lengths, epoch, orderOptions);
+      for (let b = skip; b < batches.length && this.state.global_step < totalSteps; b++) {
+        const batch = collate(batches[b].map((i) => train[i]), { padTokenId: this.o.padTokenId, floatLabels: this.o.floatLabels });
+        await model.forwardBackward(batch, { lossScale: 1 / accumulation });
+        samplesSinceLog += batches[b].length;
+        if ((b + 1) % accumulation !== 0 && b + 1 !== batches.length) continue;
+
+        const lr = learningRate(schedule, this.state.global_step);
+        const gradNorm = await model.step({ lr, maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined, zeroGrad: true });
+        this.state.global_step++;
+        this.state.epoch = epoch + (b + 1) / batches.length;
+        this.state.data_position = { epoch, batches_done: b + 1 };
+        const step = this.state.global_step;
+        this.progress.update(step, totalSteps, `epoch ${this.state.epoch.toFixed(2)}`);
+        if (step % args.logging_steps === 0) {
+          const seconds = (Date.now() - logClock) / 1000;
+          await this.logTrainingLoss({ learning_rate: learningRate(schedule, step), grad_norm: gradNorm ?? Number.NaN, samples_per_second: samplesSinceLog / seconds });
+          samplesSinceLog = 0;
+          logClock = Date.now();
+        }
+        const evaluated = args.eval_strategy === 'steps' && step % (args.eval_steps as number) === 0 ? await this.evaluateAll() : undefined;
+        if (args.save_strategy === 'steps' && step % args.save_steps === 0) await this.saveCheckpoint(evaluated);
+      }
+      if (this.state.data_position.batches_done >= batches.length || skip >= batches.length) {
+        // End of an epoch (also reached when resuming from a checkpoint taken at its last batch).
+        const evaluated = args.eval_strategy === 'epoch' ? await this.evaluateAll() : undefined;
+        if (args.save_strategy === 'epoch') await this.saveCheckpoint(evaluated);
+        epoch++;
+        skip = 0;
+        this.state.data_position = { epoch, batches_done: 0 };
+      }
+    }
+    this.progress.done();
+    const pending = await model.takeLoss();
+    this.lossTotal.sum += pending.mean * pending.count;
+    this.lossTotal.count += pending.count;
+
+    if (args.load_best_model_at_end && this.state.best_model_checkpoint) {
+      this.log(`Loading best model from ${this.state.best_model_checkpoint} (${args.metric_for_best_model} = ${this.state.best_metric})`);
+      await model.loadWeightsFile(path.join(this.state.best_model_checkpoint, 'model.safetensors'), { strict: true });
+    }
+    const runtime = (Date.now() - started) / 1000;
+    const result: TrainResult = {
+      global_step: this.state.global_step,
+      train_loss: this.lossTotal.count > 0 ? this.lossTotal.sum / this.lossTotal.count : Number.NaN,
+      train_runtime: runtime,
+      train_samples_per_second: ((this.state.global_step - startStep) * args.per_device_train_batch_size * accumulation) / runtime,
+      epoch: this.state.epoch,
+    };
+    await this.saveModel(args.output_dir);
+    this.writeJson('trainer_state.json', this.state);
+    this.writeJson('train_results.json', result);
+    this.tensorboard?.close();
+    return result;
+  }
+
+  /** Evaluates one set: loss, metrics, runtime, with HF's eval_ prefix and the set's suffix. */
+  async evaluate(set: EvalSet): Promise<Record<string, number>> {
+    const started = Date.now();
+    const { logits, loss, numLabels } = await this.runPredictions(set.features);
+    const labels = set.features.map((f) => f.label).filter((l): l is number | number[] => l !== undefined);
+    const metrics: Record<string, number> = {};
+    if (loss !== undefined) metrics.loss = loss;
+    if (this.o.computeMetrics && labels.length === set.features.length) {
+      Object.assign(metrics, this.o.computeMetrics({ logits, numLabels, labels }));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    metrics.runtime = seconds;
+    metrics.samples_per_second = set.features.length / seconds;
+    const suffix = set.suffix ?? '';
+    return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`eval_${k}${suffix}`, v]));
+  }
+
+  /** Logits for every feature, in order, in eval mode. */
+  async predict(features: TextFeature[]): Promise<Predictions> {
+    const { logits, numLabels } = await this.runPredictions(features);
+    return { logits, numLabels };
+  }
+
+  private async runPredictions(features: TextFeature[]): Promise<{ logits: Float32Array; loss?: number; numLabels: number }> {
+    if (features.length === 0) throw new Error('no examples to evaluate or predict: the dataset is empty');
+    const { model, args } = this.o;
+    const wasTraining = model.info().training;
+    await model.eval();
+    const chunks: Float32Array[] = [];
+    let lossSum = 0;
+    let lossCount = 0;
+    let numLabels = 0;
+    const size = args.per_device_eval_batch_size;
+    for (let i = 0; i < features.length; i += size) {
+      const part = features.slice(i, i + size);
+      const batch = collate(part, { padTokenId: this.o.padTokenId, floatLabels: this.o.floatLabels });
+      const out = await model.forward(batch);
+      const logits = out.outputs.logits;
+      numLabels = logits.shape[logits.shape.length - 1];
+      chunks.push(logits.data);
+      if (out.loss !== undefined) {
+        lossSum += out.loss * part.length;
+        lossCount += part.length;
+      }
+    }
+    if (wasTraining) await model.train();
+    const logits = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      logits.set(c, at);
+      at += c.length;
+    }
+    return { logits, numLabels, loss: lossCount > 0 ? lossSum / lossCount : undefined };
+  }
+
+  private async evaluateAll(): Promise<Record<string, number> | undefined> {
+    const sets = this.o.evalSets ?? [];
+    if (sets.length === 0) return undefined;
+    const all: Record<string, number> = {};
+    for (const set of sets) Object.assign(all, await this.evaluate(set));
+    this.record(all);
+    return all;
+  }
+
+  private async logTrainingLoss(extra: Record<string, number>): Promise<void> {
+    const taken = await this.o.model.takeLoss();
+    const sum = this.state.pending_loss.sum + (taken.count > 0 ? taken.mean * taken.count : 0);
+    const count = this.state.pending_loss.count + taken.count;
+    this.state.pending_loss = { sum: 0, count: 0 };
+    this.lossTotal.sum += sum;
+    this.lossTotal.count += count;
+    this.record({ loss: count > 0 ? sum / count : Number.NaN, ...extra });
+  }
+
+  private record(values: Record<string, number>): void {
+    const entry: LogEntry = { ...values, epoch: round(this.state.epoch, 4), step: this.state.global_step };
+    this.state.log_history.push(entry);
+    this.log(JSON.stringify(entry));
+    const scalars: Record<string, number> = {};
+    for (const [k, v] of Object.entries(values)) scalars[k.startsWith('eval_') ? `eval/${k.slice(5)}` : `train/${k}`] = v;
+    this.tensorboard?.addScalars(this.state.global_step, scalars);
+  }
+
+  private async saveCheckpoint(evaluated: Record<string, number> | undefined): Promise<void> {
+    const { model, args } = this.o;
+    // Losses not yet logged travel with the checkpoint, so a resumed run logs the same numbers.
+    const taken = await model.takeLoss();
+    if (taken.count > 0) {
+      this.state.pending_loss = { sum: this.state.pending_loss.sum + taken.mean * taken.count, count: this.state.pending_loss.count + taken.count };
+    }
+    const dir = checkpointDir(args.output_dir, this.state.global_step);
+    if (evaluated && args.metric_for_best_model) {
+      const key = args.metric_for_best_model.startsWith('eval_') ? args.metric_for_best_model : `eval_${args.metric_for_best_model}`;
+      const value = evaluated[key];
+      if (value === undefined) throw new Error(`metric_for_best_model "${args.metric_for_best_model}" is not among the evaluation metrics: ${Object.keys(evaluated).join(', ')}`);
+      const better = this.state.best_metric === null || (args.greater_is_better ? value > this.state.best_metric : value < this.state.best_metric);
+      if (better) {
+        this.state.best_metric = value;
+        this.state.best_model_checkpoint = dir;
+      }
+    }
+    const [optimizer, rng] = [await model.optimizerState(), await native().getRngState()];
+    await writeCheckpoint(args.output_dir, { state: this.state, optimizer, rng, trainingArgs: args }, (d) => this.saveModel(d));
+    rotateCheckpoints(args.output_dir, args.save_total_limit, this.state.best_model_checkpoint);
+  }
+
+  private async restore(dir: string): Promise<void> {
+    const content = readCheckpoint(dir);
+    await this.o.model.loadWeightsFile(path.join(dir, 'model.safetensors'), { strict: true });
+    await this.o.model.loadOptimizerState(content.optimizer);
+    await native().setRngState(content.rng);
+    Object.assign(this.state, content.state);
+  }
+
+  private resolveResume(resume: string | boolean | undefined): string | undefined {
+    if (resume === undefined || resume === false) return undefined;
+    if (resume === true || resume === 'latest') {
+      const latest = listCheckpoints(this.o.args.output_dir).pop();
+      if (!latest) throw new Error(`resume_from_checkpoint: no complete checkpoint-<step> directory in ${this.o.args.output_dir}`);
+      return latest.dir;
+    }
+    if (!fs.existsSync(resume)) throw new Error(`resume_from_checkpoint: ${resume} does not exist`);
+    return resume;
+  }
+
+  private checkOutputDir(): void {
+    const dir = this.o.args.output_dir;
+    if (this.o.args.overwrite_output_dir || !fs.existsSync(dir)) return;
+    if (fs.readdirSync(dir).length > 0) {
+      throw new Error(
+        `output_dir ${dir} already exists and is not empty. Fix: use --overwrite_output_dir to train over it, ` +
+          '--resume_from_checkpoint to continue, or choose another --output_dir.',
+      );
+    }
+  }
+
+  private async saveModel(dir: string): Promise<void> {
+    await this.o.model.savePretrained(dir);
+    if (this.o.saveExtras) await this.o.saveExtras(dir);
+  }
+
+  private writeJson(name: string, value: object): void {
+    writeFileAtomic(path.join(this.o.args.output_dir, name), Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
