@@ -1,0 +1,28 @@
+// `bertrun env`: what a bug report needs: versions, libtorch build, devices, threads, BLAS.
+import * as os from 'os';
+import * as fs from 'fs';
+import * as path from 'path';
+import { native } from '../native';
+import { packageRoot } from '../package_root';
+
+export function envReport(): string {
+  const root = packageRoot();
+  const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const record = path.join(root, 'build', 'bertrun-build.json');
+  const built = fs.existsSync(record) ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { root: string; source: string }) : undefined;
+  const info = native().buildInfo();
+  const blas = /BLAS_INFO=([^,\n]+)/.exec(info.config)?.[1] ?? 'unknown';
+  const lapack = /LAPACK_INFO=([^,\n]+)/.exec(info.config)?.[1] ?? 'unknown';
+  const lines = [
+    `bertrun ${version}`,
+    `node ${process.version} (${process.platform}-${process.arch}), N-API ${process.versions.napi}`,
+    `libtorch ${info.torchVersion} from ${built ? `${built.source} at ${built.root}` : 'unknown'}`,
+    `CUDA: built ${info.builtWithCuda ? 'with' : 'without'} CUDA; ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s) available` : 'no device available'}`,
+    `threads: ${info.numThreads} intra-op (available cores: ${os.availableParallelism()}; BERTRUN_NUM_THREADS overrides)`,
+    `BLAS: ${blas}; LAPACK: ${lapack}`,
+    `CPU: ${os.cpus()[0]?.model ?? 'unknown'}; memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    '',
+    info.parallelInfo.trim(),
+  ];
+  return lines.join('\n');
+}
