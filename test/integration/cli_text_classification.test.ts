@@ -1,0 +1,137 @@
+// `bertrun train | eval | predict` end to end on generated data: a GLUE-layout MNLI directory
+// (matched and mismatched dev sets), STS-B-style regression, predictions with labels and
+// scores, and data errors reported with file and line before any training.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../lib/cli/main';
+import { BertModel } from '../../lib/models/bert_model';
+
+const WORDS = ['cat', 'dog', 'bird', 'fish', 'red', 'blue', 'green', 'big', 'small', 'runs', 'sleeps', 'eats', 'the', 'a', 'not', 'very'];
+
+function rng(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => (x = (x * 1103515245 + 12345) % 2147483648) % n;
+}
+
+function sentence(pick: (n: number) => number): string {
+  return Array.from({ length: 3 + pick(4) }, () => WORDS[pick(WORDS.length)]).join(' ');
+}
+
+let root: string;
+let modelDir: string;
+let logs: string[];
+const realLog = console.log;
+const realWarn = console.warn;
+const realError = console.error;
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-cli-'));
+  modelDir = path.join(root, 'tiny-bert');
+  const model = BertModel.fromConfig(
+    { vocab_size: 5 + WORDS.length, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 64 },
+    'base',
+    { seed: 1 },
+  );
+  await model.savePretrained(modelDir);
+  fs.writeFileSync(path.join(modelDir, 'vocab.txt'), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS].join('\n') + '\n');
+  fs.writeFileSync(path.join(modelDir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true }));
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+beforeEach(() => {
+  logs = [];
+  console.log = (...a: unknown[]) => void logs.push(a.join(' '));
+  console.warn = (...a: unknown[]) => void logs.push(a.join(' '));
+  console.error = (...a: unknown[]) => void logs.push(a.join(' '));
+});
+afterEach(() => {
+  console.log = realLog;
+  console.warn = realWarn;
+  console.error = realError;
+});
+
+const COMMON = ['--max_seq_length', '32', '--per_device_train_batch_size', '8', '--learning_rate', '1e-3', '--num_train_epochs', '1', '--disable_tqdm', '--logging_steps', '5', '--save_steps', '1000'];
+
+test('GLUE MNLI layout: trains via --task_name mnli --data_dir and evaluates matched and mismatched', async () => {
+  const dataDir = path.join(root, 'MNLI');
+  fs.mkdirSync(dataDir);
+  const pick = rng(3);
+  const labels = ['contradiction', 'entailment', 'neutral'];
+  const write = (file: string, n: number) => {
+    const rows = ['index\tsentence1\tsentence2\tgold_label'];
+    for (let i = 0; i < n; i++) rows.push(`${i}\t${sentence(pick)}\t${sentence(pick)}\t${labels[pick(3)]}`);
+    fs.writeFileSync(path.join(dataDir, file), rows.join('\n') + '\n');
+  };
+  write('train.tsv', 40);
+  write('dev_matched.tsv', 12);
+  write('dev_mismatched.tsv', 10);
+  const out = path.join(root, 'mnli-out');
+  const code = await main(['train', '--model_name_or_path', modelDir, '--task_name', 'mnli', '--data_dir', dataDir, '--do_eval', '--output_dir', out, ...COMMON]);
+  expect(logs.join('\n')).not.toMatch(/bertrun train:/);
+  expect(code).toBe(0);
+  const results = JSON.parse(fs.readFileSync(path.join(out, 'eval_results.json'), 'utf8'));
+  expect(Object.keys(results)).toEqual(expect.arrayContaining(['eval_accuracy', 'eval_accuracy_mm', 'eval_loss', 'eval_loss_mm']));
+  expect(fs.readFileSync(path.join(out, 'eval_results.txt'), 'utf8')).toMatch(/^eval_loss = [\d.]+$/m);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  expect(config.id2label).toEqual({ 0: 'contradiction', 1: 'entailment', 2: 'neutral' });
+  for (const f of ['model.safetensors', 'vocab.txt', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json', 'all_results.json']) {
+    expect(fs.existsSync(path.join(out, f))).toBe(true);
+  }
+  // A second run reuses the cached features.
+  expect(fs.readdirSync(path.join(dataDir, '.bertrun-cache')).length).toBe(3);
+});
+
+test('STS-B-style data trains as regression with Pearson/Spearman; predict writes values', async () => {
+  const dir = path.join(root, 'stsb');
+  fs.mkdirSync(dir);
+  const pick = rng(5);
+  const rows = (n: number, labeled: boolean) =>
+    [labeled ? 'sentence1\tsentence2\tscore' : 'sentence1\tsentence2', ...Array.from({ length: n }, () => `${sentence(pick)}\t${sentence(pick)}${labeled ? `\t${(pick(50) / 10).toFixed(1)}` : ''}`)].join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'train.tsv'), rows(30, true));
+  fs.writeFileSync(path.join(dir, 'dev.tsv'), rows(10, true));
+  fs.writeFileSync(path.join(dir, 'test.tsv'), rows(5, false));
+  const out = path.join(root, 'stsb-out');
+  const code = await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--validation_file', path.join(dir, 'dev.tsv'),
+    '--label_column', 'score', '--problem_type', 'regression', '--do_eval', '--do_predict', '--test_file', path.join(dir, 'test.tsv'), '--output_dir', out, ...COMMON]);
+  expect(code).toBe(0);
+  const results = JSON.parse(fs.readFileSync(path.join(out, 'eval_results.json'), 'utf8'));
+  expect(Object.keys(results)).toEqual(expect.arrayContaining(['eval_mse', 'eval_pearson', 'eval_spearmanr']));
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject({ num_labels: 1, problem_type: 'regression' });
+  const predictions = fs.readFileSync(path.join(out, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(predictions).toHaveLength(5);
+  expect(typeof predictions[0].prediction).toBe('number');
+});
+
+test('classification predict: labels with softmax scores; unknown labels and empty files fail before training with file:line', async () => {
+  const dir = path.join(root, 'pairs');
+  fs.mkdirSync(dir);
+  const pick = rng(9);
+  const names = ['positive', 'negtive', 'neutral'];
+  const rows = (n: number) => ['id\tsentence1\tsentence2\tlabel', ...Array.from({ length: n }, (_, i) => `${i}\t${sentence(pick)}\t${sentence(pick)}\t${names[pick(3)]}`)];
+  fs.writeFileSync(path.join(dir, 'train.tsv'), rows(24).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'test.tsv'), rows(4).join('\n') + '\n');
+  const out = path.join(root, 'pairs-out');
+  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--output_dir', out, ...COMMON])).toBe(0);
+  expect(await main(['predict', '--model_name_or_path', out, '--test_file', path.join(dir, 'test.tsv'), '--output_dir', path.join(root, 'pred')])).toBe(0);
+  const predictions = fs.readFileSync(path.join(root, 'pred', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(predictions).toHaveLength(4);
+  for (const p of predictions) {
+    expect(names).toContain(p.label);
+    expect(p.score).toBeGreaterThan(1 / 3 - 1e-9);
+    expect(p.score).toBeLessThanOrEqual(1);
+  }
+
+  const bad = rows(6);
+  bad[4] = bad[4].replace(/\t[a-z]+$/, '\tpostive');
+  fs.writeFileSync(path.join(dir, 'dev_bad.tsv'), bad.join('\n') + '\n');
+  logs = [];
+  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--validation_file', path.join(dir, 'dev_bad.tsv'),
+    '--do_eval', '--output_dir', path.join(root, 'bad-out'), ...COMMON])).toBe(1);
+  expect(logs.join('\n')).toMatch(/dev_bad\.tsv:5.*postive/);
+  expect(fs.existsSync(path.join(root, 'bad-out', 'model.safetensors'))).toBe(false);
+
+  fs.writeFileSync(path.join(dir, 'empty.tsv'), 'id\tsentence1\tsentence2\tlabel\n');
+  logs = [];
+  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'empty.tsv'), '--output_dir', path.join(root, 'empty-out'), ...COMMON])).toBe(1);
+  expect(logs.join('\n')).toMatch(/empty\.tsv.*(no examples|empty)/i);
+});
