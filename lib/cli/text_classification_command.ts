@@ -91,6 +91,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
     evalSets,
     padTokenId: tokenizer.padTokenId,
     floatLabels,
+    ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     computeMetrics: (p) => computeMetrics(p, labels, data.preset?.name),
     saveExtras: (dir) => tokenizer.save(dir),
   });

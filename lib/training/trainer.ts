@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import { batchOrder } from '../data/loader/batch_order';
-import { collate, type TextFeature } from '../data/loader/collate';
+import { collate, type CollateOptions, type TextFeature } from '../data/loader/collate';
 import type { BertModel } from '../models/bert_model';
 import { native } from '../native';
 import { checkpointDir, listCheckpoints, readCheckpoint, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
@@ -36,6 +36,8 @@ export interface TrainerOptions {
   padTokenId: number;
   /** regression or multi-label targets */
   floatLabels?: boolean;
+  /** Pad every batch to this length (pad_to_max_length) instead of the batch's longest. */
+  padToLength?: number;
   computeMetrics?: ComputeMetrics;
   /** Writes extra files (tokenizer) next to the weights in every saved directory. */
   saveExtras?: (dir: string) => Promise<void>;
@@ -118,7 +120,7 @@ export class Trainer {
     while (this.state.global_step < totalSteps) {
       const batches = batchOrder(lengths, epoch, orderOptions);
       for (let b = skip; b < batches.length && this.state.global_step < totalSteps; b++) {
-        const batch = collate(batches[b].map((i) => train[i]), { padTokenId: this.o.padTokenId, floatLabels: this.o.floatLabels });
+        const batch = collate(batches[b].map((i) => train[i]), this.collateOptions());
         await model.forwardBackward(batch, { lossScale: 1 / accumulation });
         samplesSinceLog += batches[b].length;
         if ((b + 1) % accumulation !== 0 && b + 1 !== batches.length) continue;
@@ -207,7 +209,7 @@ export class Trainer {
     const size = args.per_device_eval_batch_size;
     for (let i = 0; i < features.length; i += size) {
       const part = features.slice(i, i + size);
-      const batch = collate(part, { padTokenId: this.o.padTokenId, floatLabels: this.o.floatLabels });
+      const batch = collate(part, this.collateOptions());
       const out = await model.forward(batch);
       const logits = out.outputs.logits;
       numLabels = logits.shape[logits.shape.length - 1];
@@ -225,6 +227,14 @@ export class Trainer {
       at += c.length;
     }
     return { logits, numLabels, loss: lossCount > 0 ? lossSum / lossCount : undefined };
+  }
+
+  private collateOptions(): CollateOptions {
+    return {
+      padTokenId: this.o.padTokenId,
+      ...(this.o.floatLabels ? { floatLabels: true } : {}),
+      ...(this.o.padToLength !== undefined ? { fixedLength: this.o.padToLength } : {}),
+    };
   }
 
   private async evaluateAll(): Promise<Record<string, number> | undefined> {
