@@ -16,8 +16,10 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+const PADDING = ' and a few more words to make the record about three hundred bytes long'.repeat(3);
+
 function objectText(i: number): string {
-  return JSON.stringify({ id: i, text: `sentence number ${i} with a few padding words`, label: ['neutral', 'entailment', 'contradiction'][i % 3] });
+  return JSON.stringify({ id: i, text: `sentence number ${i}${PADDING}`, label: ['neutral', 'entailment', 'contradiction'][i % 3] });
 }
 
 test('records of a JSON array arrive while the file is still being written (streamed, not read whole)', async () => {
@@ -88,8 +90,8 @@ test('reading a large JSON array keeps heap growth far below the file size', asy
   }
   expect(count).toBe(COUNT);
   expect(labelChars).toBeGreaterThan(0);
-  // Holding the text or the parsed objects would take more than the file size; streaming holds
-  // about one read chunk (1 MiB) plus the current record.
-  expect(fileSize).toBeGreaterThan(15e6);
-  expect(peakGrowth).toBeLessThan(fileSize / 4);
+  // Holding all parsed records would take about the file size (measured: 0.95x); streaming holds
+  // one read chunk (1 MiB) and the records parsed from it, a few MB whatever the file size.
+  expect(fileSize).toBeGreaterThan(50e6);
+  expect(peakGrowth).toBeLessThan(fileSize / 5);
 });

@@ -59,6 +59,9 @@ export async function* readRecords(file: string, options: ReadRecordsOptions = {
  */
 export async function* readRecordBatches(file: string, options: ReadRecordsOptions = {}): AsyncGenerator<SourceRecord[], void, undefined> {
   const format = detectRecordFormat(file, options.format);
+  if (options.quoting !== undefined && options.quoting !== 'none' && options.quoting !== 'rfc4180') {
+    throw new Error(`quoting must be "none" or "rfc4180", got ${JSON.stringify(options.quoting)}`);
+  }
   const chunks = readTextChunks(file);
   let reader: BatchReader;
   switch (format) {
