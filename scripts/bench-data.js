@@ -75,54 +75,68 @@ async function trainerOverheadBench() {
     label: pick(3),
   }));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-data-'));
-  try {
-    // Native only: the same calls the trainer makes, on batches built beforehand.
+  const warmModel = async () => {
     const model = BertModel.fromConfig(config, 'sequence-classification', { seed: 1 });
     await model.configureOptimizer({ weightDecay: 0.01 });
     await model.train();
+    await model.forwardBackward(collate(features.slice(0, batch), { padTokenId: 0 }));
+    await model.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
+    return model;
+  };
+  // Native only: the same calls the trainer makes, on batches built beforehand.
+  const nativeRun = async () => {
+    const model = await warmModel();
     const batches = [];
     for (let i = 0; i < features.length; i += batch) batches.push(collate(features.slice(i, i + batch), { padTokenId: 0 }));
-    await model.forwardBackward(batches[0]);
-    await model.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
-    let t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint();
     for (const b of batches) {
       await model.forwardBackward(b, { lossScale: 1 });
       await model.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
     }
-    const nativeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-
-    const model2 = BertModel.fromConfig(config, 'sequence-classification', { seed: 1 });
-    await model2.configureOptimizer({ weightDecay: 0.01 });
-    await model2.train();
-    await model2.forwardBackward(batches[0]);
-    await model2.step({ lr: 1e-5, maxGradNorm: 1, zeroGrad: true });
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  let runs = 0;
+  const trainerRun = async () => {
+    const model = await warmModel();
     const trainer = new Trainer({
-      model: model2,
-      args: resolveTrainingArguments({ output_dir: path.join(dir, 'out'), per_device_train_batch_size: batch, max_steps: STEPS, logging_steps: 10, save_strategy: 'no', report_to: [], disable_tqdm: true }),
+      model,
+      args: resolveTrainingArguments({ output_dir: path.join(dir, `out-${runs++}`), per_device_train_batch_size: batch, max_steps: STEPS, logging_steps: 10, save_strategy: 'no', report_to: [], disable_tqdm: true }),
       train: features,
       padTokenId: 0,
       log: () => undefined,
     });
-    t0 = process.hrtime.bigint();
+    let t0 = process.hrtime.bigint();
     await trainer.train();
-    const trainerSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const total = Number(process.hrtime.bigint() - t0) / 1e9;
     // The final save_pretrained is not part of a training step: measure it and leave it out.
     t0 = process.hrtime.bigint();
-    await model2.savePretrained(path.join(dir, 'save-timing'));
-    const saveSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const loopSeconds = trainerSeconds - saveSeconds;
-    const overhead = Math.max(0, loopSeconds - nativeSeconds) / nativeSeconds;
-    console.log(`\ntrainer overhead, small shape (L4 H256, batch ${batch}, seq 128), ${STEPS} steps:`);
-    console.log(`  native steps alone ${nativeSeconds.toFixed(2)} s; Trainer.train ${trainerSeconds.toFixed(2)} s, of which the final save ${saveSeconds.toFixed(2)} s`);
-    console.log(`  overhead ${(overhead * 100).toFixed(2)}% of step time (target <= 5%)`);
+    await model.savePretrained(path.join(dir, 'save-timing'));
+    return { total, save: Number(process.hrtime.bigint() - t0) / 1e9 };
+  };
+  try {
+    // ABBA, best of two each: neither side always runs first.
+    const native1 = await nativeRun();
+    const trainer1 = await trainerRun();
+    const trainer2 = await trainerRun();
+    const native2 = await nativeRun();
+    const nativeSeconds = Math.min(native1, native2);
+    const best = trainer1.total - trainer1.save < trainer2.total - trainer2.save ? trainer1 : trainer2;
+    const loopSeconds = best.total - best.save;
+    const overhead = (loopSeconds - nativeSeconds) / nativeSeconds;
+    console.log(`trainer overhead, small shape (L4 H256, batch ${batch}, seq 128), ${STEPS} steps, best of two each (ABBA):`);
+    console.log(`  native steps alone ${nativeSeconds.toFixed(2)} s (runs ${native1.toFixed(2)}, ${native2.toFixed(2)}); ` +
+      `Trainer.train ${best.total.toFixed(2)} s, of which the final save ${best.save.toFixed(2)} s (runs ${trainer1.total.toFixed(2)}, ${trainer2.total.toFixed(2)})`);
+    console.log(`  overhead ${(overhead * 100).toFixed(2)}% of step time (target <= 5%; negative = within noise)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 (async () => {
-  await tokenizationBench(findMiniLM());
+  // Trainer first: the tokenizer's worker threads must not share the cores with the timed steps.
   await trainerOverheadBench();
+  console.log('');
+  await tokenizationBench(findMiniLM());
 })().catch((e) => {
   console.error(e);
   process.exit(1);
