@@ -3,14 +3,15 @@
 // (a) the same step in a standalone C++ libtorch program and (b) Hugging Face transformers in
 // Python, all measured in this run, fp32 on CPU with all cores. bertrun and (a) run twice each
 // in ABBA order and the better run counts.
-//   node scripts/bench-train.js [--steps N] [--warmup N] [--shapes base,small] [--no-hf] [--verbose]
+//   node scripts/bench-train.js [--steps N] [--warmup N] [--shapes base,small] [--no-hf] [--verbose] [--epoch-examples N (0 = skip)]
 'use strict';
 const { execFileSync } = require('child_process');
 const os = require('os');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const { BertModel } = require(path.join(ROOT, 'dist', 'lib', 'index.js'));
+const fs = require('fs');
+const { BertModel, Trainer, resolveTrainingArguments } = require(path.join(ROOT, 'dist', 'lib', 'index.js'));
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -86,6 +87,42 @@ function benchHf(s) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+// One epoch of the small shape on variable-length examples (8..128 tokens, skewed short like real
+// sentence pairs: 8 + an exponential with mean 30, capped at 128), through the Trainer,
+// with dynamic padding (to the batch's longest, multiple of 8) and with padding to 128.
+async function benchEpoch(examples) {
+  let x = 11;
+  const pick = (k) => (x = (x * 1103515245 + 12345) % 2147483648) % k;
+  const features = Array.from({ length: examples }, () => {
+    const n = Math.min(128, 8 + Math.floor(-30 * Math.log(1 - pick(1e6) / 1e6)));
+    return { inputIds: Array.from({ length: n }, () => 1000 + pick(20000)), tokenTypeIds: new Array(n).fill(0), label: pick(2) };
+  });
+  const s = SHAPES.small;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-epoch-'));
+  const run = async (padToLength) => {
+    const model = BertModel.fromConfig(
+      { vocab_size: s.vocab, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate, num_labels: 2 },
+      'sequence-classification', { seed: 0 });
+    const trainer = new Trainer({
+      model,
+      args: resolveTrainingArguments({ output_dir: fs.mkdtempSync(path.join(dir, 'run-')), per_device_train_batch_size: s.batch, num_train_epochs: 1, save_strategy: 'no', report_to: [], disable_tqdm: true, logging_steps: 1000 }),
+      train: features, padTokenId: 0, log: () => undefined, ...(padToLength ? { padToLength } : {}),
+    });
+    const t0 = process.hrtime.bigint();
+    await trainer.train();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  try {
+    const fixed = await run(128);
+    const dynamic = await run(undefined);
+    const mean = features.reduce((n, f) => n + f.inputIds.length, 0) / features.length;
+    console.log(`\nepoch, small shape, ${examples} examples of 8..128 tokens (mean ${mean.toFixed(0)}), batch ${s.batch}:`);
+    console.log(`  padded to max_seq_length 128 ${fixed.toFixed(1)} s | dynamic padding ${dynamic.toFixed(1)} s (speed-up ${(fixed / dynamic).toFixed(2)}x)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 (async () => {
   console.log(`bertrun bench-train: fp32 CPU, ${threads} threads, ${steps} timed steps after ${warmup} warm-up steps`);
   for (const name of wanted) {
@@ -115,6 +152,8 @@ function benchHf(s) {
       );
     }
   }
+  const epochExamples = Number(option('epoch-examples', 512));
+  if (epochExamples > 0) await benchEpoch(epochExamples);
 })().catch((e) => {
   console.error(e);
   process.exit(1);
