@@ -27,7 +27,8 @@ const { writeVariableLengthData } = require('./bench/make-variable-length-data')
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+  const header = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+  console.log(header.slice(0, header.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
   process.exit(0);
 }
 const KNOWN = new Set(['train', 'dev', 'epochs', 'batch', 'eval-batch', 'lr', 'warmup-ratio', 'weight-decay', 'max-grad-norm', 'seed',
