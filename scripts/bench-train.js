@@ -99,13 +99,13 @@ async function benchEpoch(examples) {
   });
   const s = SHAPES.small;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-epoch-'));
-  const run = async (padToLength) => {
+  const run = async (padToLength, groupByLength = false) => {
     const model = BertModel.fromConfig(
       { vocab_size: s.vocab, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate, num_labels: 2 },
       'sequence-classification', { seed: 0 });
     const trainer = new Trainer({
       model,
-      args: resolveTrainingArguments({ output_dir: fs.mkdtempSync(path.join(dir, 'run-')), per_device_train_batch_size: s.batch, num_train_epochs: 1, save_strategy: 'no', report_to: [], disable_tqdm: true, logging_steps: 1000 }),
+      args: resolveTrainingArguments({ output_dir: fs.mkdtempSync(path.join(dir, 'run-')), per_device_train_batch_size: s.batch, num_train_epochs: 1, save_strategy: 'no', report_to: [], disable_tqdm: true, logging_steps: 1000, group_by_length: groupByLength }),
       train: features, padTokenId: 0, log: () => undefined, ...(padToLength ? { padToLength } : {}),
     });
     const t0 = process.hrtime.bigint();
@@ -115,9 +115,11 @@ async function benchEpoch(examples) {
   try {
     const fixed = await run(128);
     const dynamic = await run(undefined);
+    const grouped = await run(undefined, true);
     const mean = features.reduce((n, f) => n + f.inputIds.length, 0) / features.length;
     console.log(`\nepoch, small shape, ${examples} examples of 8..128 tokens (mean ${mean.toFixed(0)}), batch ${s.batch}:`);
-    console.log(`  padded to max_seq_length 128 ${fixed.toFixed(1)} s | dynamic padding ${dynamic.toFixed(1)} s (speed-up ${(fixed / dynamic).toFixed(2)}x)`);
+    console.log(`  padded to max_seq_length 128 ${fixed.toFixed(1)} s | dynamic padding ${dynamic.toFixed(1)} s (speed-up ${(fixed / dynamic).toFixed(2)}x)` +
+      ` | dynamic + group_by_length ${grouped.toFixed(1)} s (speed-up ${(fixed / grouped).toFixed(2)}x)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
