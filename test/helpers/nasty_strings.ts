@@ -1,15 +1,10 @@
 // Deterministic generator of awkward inputs for tokenizer parity tests.
+import { SeededRandom } from '../../lib/data/loader/seeded_random';
 
-/** mulberry32: a small seeded PRNG, so every run tests the same strings. */
+/** The library's seeded PRNG, so every run tests the same strings. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 const WORDS = [

@@ -8,17 +8,12 @@ import { BertModel, type BertTask } from '../../lib/models/bert_model';
 import { readSafetensors } from '../../lib/io/safetensors';
 import { runPythonScript } from '../helpers/python_script';
 import { byName, maxAbsDiff } from '../helpers/tensors';
+import { SeededRandom } from '../../lib/data/loader/seeded_random';
 
-// Small deterministic PRNG (mulberry32) so every run builds the same cases.
+// The library's seeded PRNG, so every run builds the same cases.
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 interface Case {

@@ -18,19 +18,14 @@ import {
   spearman,
 } from '../../lib/evaluation';
 import { runPython } from '../helpers/python';
+import { SeededRandom } from '../../lib/data/loader/seeded_random';
 
 const AVERAGES: readonly Average[] = ['binary', 'macro', 'micro', 'weighted'];
 
-/** Mulberry32: a small seeded PRNG so the random cases are the same on every run. */
+/** The library's seeded PRNG, so the random cases are the same on every run. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** Equal within 1e-9 (relative above 1); NaN equals NaN. */
