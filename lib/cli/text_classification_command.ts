@@ -55,11 +55,12 @@ export async function runTextClassification(command: Command, argv: string[]): P
 
   const tokenizer = await BertTokenizer.fromDirectory(str(flags.tokenizer_name) ?? modelDir);
   const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict });
+  const configLabels = readConfigLabels(modelDir);
   const labels = resolveLabels({
     ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
     ...(data.preset && data.preset.labels.length > 0 ? { fromTask: data.preset.labels } : {}),
     ...(data.preset ? { problem: data.preset.problem } : str(flags.problem_type) ? { problem: flags.problem_type as ResolvedLabels['problem'] } : {}),
-    ...(readConfigLabels(modelDir) ? { fromConfig: readConfigLabels(modelDir)! } : {}),
+    ...(configLabels ? { fromConfig: configLabels } : {}),
     ...(data.train ? { train: data.train.examples } : data.evals[0] ? { train: data.evals[0].examples } : {}),
     ...(str(flags.multi_label_delimiter) ? { multiLabelDelimiter: flags.multi_label_delimiter as string } : {}),
   });
