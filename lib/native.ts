@@ -32,14 +32,37 @@ export interface NativeModelInfo {
   parameters: NativeParameterInfo[];
 }
 
+export interface ForwardOptions {
+  /** Also return `hidden_states.N` (embeddings output, then each layer). */
+  outputHiddenStates?: boolean;
+  /** Also return `attentions.N` ([batch, heads, seq, seq] per layer). */
+  outputAttentions?: boolean;
+  /**
+   * Default true: run the encoder on real tokens only when the batch has padding. The loss and
+   * every output at a real position (and at position 0) are unchanged; per-token outputs at
+   * other padded positions come back as 0 instead of Hugging Face's values there (which depend on
+   * the amount of padding and which nothing should read). false computes every position.
+   */
+  skipPadding?: boolean;
+}
+
+export interface ForwardBackwardOptions {
+  /** Multiplies the loss before backward (gradients scale with it; the recorded loss does not). */
+  lossScale?: number;
+  /** Read the loss back now (one device sync) instead of leaving it for takeLoss(). */
+  returnLoss?: boolean;
+  /** As in ForwardOptions; the loss and gradients are the same either way. */
+  skipPadding?: boolean;
+}
+
 export interface NativeModel {
   info(): NativeModelInfo;
   setTraining(training: boolean): void;
   forward(
     batch: NativeBatch,
-    options?: { outputHiddenStates?: boolean; outputAttentions?: boolean },
+    options?: ForwardOptions,
   ): Promise<{ loss?: number; outputs: NamedTensor[] }>;
-  forwardBackward(batch: NativeBatch, options?: { lossScale?: number; returnLoss?: boolean }): Promise<number | undefined>;
+  forwardBackward(batch: NativeBatch, options?: ForwardBackwardOptions): Promise<number | undefined>;
   takeLoss(): Promise<{ sum: number; count: number }>;
   clipGradNorm(maxNorm: number): Promise<number>;
   configureOptimizer(options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): void;

@@ -6,7 +6,7 @@ import { bertConfigToJson, nativeConfig, parseBertConfig, readBertConfig, type B
 import type { NamedTensor } from '../io/named_tensor';
 import { writeFileAtomic } from '../io/atomic_write';
 import { writeSafetensors } from '../io/safetensors';
-import { native, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
+import { native, type ForwardBackwardOptions, type ForwardOptions, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
 import { matchWeights, type WeightMatch } from './weight_names';
 import { findWeightsFile, readWeights, SAFETENSORS_NAME } from './weight_files';
 
@@ -162,7 +162,7 @@ export class BertModel {
   }
 
   /** Inference or evaluation forward (no gradients). */
-  async forward(batch: NativeBatch, options: { outputHiddenStates?: boolean; outputAttentions?: boolean } = {}): Promise<ForwardResult> {
+  async forward(batch: NativeBatch, options: ForwardOptions = {}): Promise<ForwardResult> {
     const result = await this.enqueue(() => this.handle.forward(batch, options));
     const outputs: Record<string, OutputTensor> = {};
     for (const t of result.outputs) outputs[t.name] = { shape: t.shape, data: t.data as Float32Array };
@@ -170,7 +170,7 @@ export class BertModel {
   }
 
   /** Forward + loss + backward; gradients accumulate until zeroGrad(). Returns the loss only if asked. */
-  forwardBackward(batch: NativeBatch, options: { lossScale?: number; returnLoss?: boolean } = {}): Promise<number | undefined> {
+  forwardBackward(batch: NativeBatch, options: ForwardBackwardOptions = {}): Promise<number | undefined> {
     return this.enqueue(() => this.handle.forwardBackward(batch, options));
   }
 

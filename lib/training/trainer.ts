@@ -38,6 +38,12 @@ export interface TrainerOptions {
   floatLabels?: boolean;
   /** Pad every batch to this length (pad_to_max_length) instead of the batch's longest. */
   padToLength?: number;
+  /**
+   * Default true: the encoder computes real tokens only (see ForwardOptions.skipPadding); the
+   * loss, gradients and logits are the same either way. false computes padding as HF does
+   * (benchmarks use it to measure the difference).
+   */
+  skipPadding?: boolean;
   computeMetrics?: ComputeMetrics;
   /** Writes extra files (tokenizer) next to the weights in every saved directory. */
   saveExtras?: (dir: string) => Promise<void>;
@@ -121,7 +127,7 @@ export class Trainer {
       const batches = batchOrder(lengths, epoch, orderOptions);
       for (let b = skip; b < batches.length && this.state.global_step < totalSteps; b++) {
         const batch = collate(batches[b].map((i) => train[i]), this.collateOptions());
-        await model.forwardBackward(batch, { lossScale: 1 / accumulation });
+        await model.forwardBackward(batch, { lossScale: 1 / accumulation, skipPadding: this.o.skipPadding ?? true });
         samplesSinceLog += batches[b].length;
         if ((b + 1) % accumulation !== 0 && b + 1 !== batches.length) continue;
 
@@ -210,7 +216,7 @@ export class Trainer {
     for (let i = 0; i < features.length; i += size) {
       const part = features.slice(i, i + size);
       const batch = collate(part, this.collateOptions());
-      const out = await model.forward(batch);
+      const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true });
       const logits = out.outputs.logits;
       numLabels = logits.shape[logits.shape.length - 1];
       chunks.push(logits.data);

@@ -226,7 +226,7 @@ Napi::Value ModelBinding::SetTraining(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// forward(batch, { outputHiddenStates, outputAttentions }) -> { loss?, outputs: NamedTensor[] }
+// forward(batch, { outputHiddenStates, outputAttentions, skipPadding }) -> { loss?, outputs: NamedTensor[] }
 Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   struct Result {
@@ -238,6 +238,7 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
       ForwardOptions options;
       options.output_hidden_states = bool_option(info[1], "outputHiddenStates", false);
       options.output_attentions = bool_option(info[1], "outputAttentions", false);
+      options.skip_padding = bool_option(info[1], "skipPadding", true);
       auto result = std::make_shared<Result>();
       auto model = model_;
       auto device = device_;
@@ -262,7 +263,7 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
   });
 }
 
-// forwardBackward(batch, { lossScale = 1, returnLoss = false }) -> number | undefined
+// forwardBackward(batch, { lossScale = 1, returnLoss = false, skipPadding = true }) -> number | undefined
 // Gradients accumulate across calls until zeroGrad. The unscaled loss is summed on the device
 // and read back only by takeLoss(), so a step needs no device-to-host sync.
 Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
@@ -271,6 +272,8 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
       auto batch = std::make_shared<HostBatch>(batch_from_js(info[0]));
       const double loss_scale = number_option(info[1], "lossScale", 1.0);
       const bool return_loss = bool_option(info[1], "returnLoss", false);
+      ForwardOptions options;
+      options.skip_padding = bool_option(info[1], "skipPadding", true);
       auto loss_value = std::make_shared<double>(0.0);
       return AsyncJob::Start(
           env, Value(),
@@ -282,7 +285,7 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
                                      (batch->labels.start_positions.defined() && batch->labels.end_positions.defined());
             if (!has_targets) throw std::invalid_argument("forwardBackward needs labels (or startPositions and endPositions)");
             auto on_device = batch_to_device(*batch, device_);
-            auto out = model_->forward(on_device.inputs, on_device.labels, ForwardOptions{});
+            auto out = model_->forward(on_device.inputs, on_device.labels, options);
             auto loss = out.loss;
             (loss_scale == 1.0 ? loss : loss * loss_scale).backward();
             auto detached = loss.detach();

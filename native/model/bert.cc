@@ -58,11 +58,11 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& c) : dropout_prob(c.hid
   LayerNorm = register_module("LayerNorm", make_layer_norm(c));
 }
 
-torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids) {
-  const int64_t seq_len = input_ids.size(1);
-  auto position_ids = torch::arange(seq_len, input_ids.options().dtype(torch::kLong)).unsqueeze(0);
+torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                                          const TokenLayout& layout) {
+  auto position_ids = layout.position_ids(input_ids.options());
   // Same summation order as HF: (word + token_type) + position.
-  auto embeddings = word_embeddings(input_ids) + token_type_embeddings(token_type_ids);
+  auto embeddings = word_embeddings(layout.gather_inputs(input_ids)) + token_type_embeddings(layout.gather_inputs(token_type_ids));
   embeddings = embeddings + position_embeddings(position_ids);
   embeddings = LayerNorm(embeddings);
   return F::dropout(embeddings, F::DropoutFuncOptions().p(dropout_prob).training(is_training()));
@@ -77,13 +77,15 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
   value = register_module("value", torch::nn::Linear(c.hidden_size, c.hidden_size));
 }
 
-torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                                             torch::Tensor* attention_probs, bool first_token_only) {
-  const int64_t batch = hidden.size(0);
+torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const TokenLayout& layout,
+                                             const torch::Tensor& additive_mask, torch::Tensor* attention_probs,
+                                             bool first_token_only) {
+  const int64_t batch = layout.batch();
+  // [batch, seq, hidden] -> [batch, heads, seq, head_size]
   auto split_heads = [&](const torch::Tensor& x) { return x.view({batch, x.size(1), num_heads, head_size}).transpose(1, 2); };
-  auto q = split_heads(query(first_token_only ? hidden.narrow(1, 0, 1) : hidden));
-  auto k = split_heads(key(hidden));
-  auto v = split_heads(value(hidden));
+  auto q = split_heads(first_token_only ? query(layout.first_tokens(hidden)) : layout.to_padded(query(hidden)));
+  auto k = split_heads(layout.to_padded(key(hidden)));
+  auto v = split_heads(layout.to_padded(value(hidden)));
   const double p = is_training() ? dropout_prob : 0.0;  // SDPA does not know the module's mode
   torch::Tensor context;
   if (attention_probs == nullptr) {
@@ -96,7 +98,8 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
     *attention_probs = probs;
     context = torch::matmul(F::dropout(probs, F::DropoutFuncOptions().p(p).training(p > 0)), v);
   }
-  return context.transpose(1, 2).reshape({batch, q.size(2), num_heads * head_size});
+  auto merged = context.transpose(1, 2).reshape({batch, q.size(2), num_heads * head_size});
+  return first_token_only ? merged : layout.from_padded(merged);
 }
 
 BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertConfig& c)
@@ -115,10 +118,11 @@ BertAttentionImpl::BertAttentionImpl(const BertConfig& c) {
   output = register_module("output", BertResidualOutput(c.hidden_size, c));
 }
 
-torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                                         torch::Tensor* attention_probs, bool first_token_only) {
-  auto residual = first_token_only ? hidden.narrow(1, 0, 1) : hidden;
-  return output(self(hidden, additive_mask, attention_probs, first_token_only), residual);
+torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const TokenLayout& layout,
+                                         const torch::Tensor& additive_mask, torch::Tensor* attention_probs,
+                                         bool first_token_only) {
+  auto residual = first_token_only ? layout.first_tokens(hidden) : hidden;
+  return output(self(hidden, layout, additive_mask, attention_probs, first_token_only), residual);
 }
 
 BertIntermediateImpl::BertIntermediateImpl(const BertConfig& c) : hidden_act(c.hidden_act) {
@@ -133,9 +137,10 @@ BertLayerImpl::BertLayerImpl(const BertConfig& c) {
   output = register_module("output", BertResidualOutput(c.intermediate_size, c));
 }
 
-torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
-                                     torch::Tensor* attention_probs, bool first_token_only) {
-  auto attended = attention(hidden, additive_mask, attention_probs, first_token_only);
+torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const TokenLayout& layout,
+                                     const torch::Tensor& additive_mask, torch::Tensor* attention_probs,
+                                     bool first_token_only) {
+  auto attended = attention(hidden, layout, additive_mask, attention_probs, first_token_only);
   return output(intermediate(attended), attended);
 }
 
@@ -144,17 +149,19 @@ BertEncoderImpl::BertEncoderImpl(const BertConfig& c) {
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) layer->push_back(BertLayer(c));
 }
 
-EncoderOutputs BertEncoderImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& additive_mask,
-                                        bool output_hidden_states, bool output_attentions, bool first_token_only) {
+EncoderOutputs BertEncoderImpl::forward(const torch::Tensor& embeddings, const TokenLayout& layout,
+                                        const torch::Tensor& additive_mask, bool output_hidden_states,
+                                        bool output_attentions, bool first_token_only) {
   EncoderOutputs out;
   auto hidden = embeddings;
-  if (output_hidden_states) out.hidden_states.push_back(hidden);
+  if (output_hidden_states) out.hidden_states.push_back(layout.to_padded(hidden));
   const size_t last = layer->size() - 1;
   for (size_t i = 0; i < layer->size(); ++i) {
     torch::Tensor probs;
-    hidden = layer->ptr(i)->as<BertLayer>()->forward(hidden, additive_mask, output_attentions ? &probs : nullptr,
-                                                first_token_only && i == last);
-    if (output_hidden_states) out.hidden_states.push_back(hidden);
+    const bool first_only = first_token_only && i == last;
+    hidden = layer->ptr(i)->as<BertLayer>()->forward(hidden, layout, additive_mask, output_attentions ? &probs : nullptr,
+                                                     first_only);
+    if (output_hidden_states) out.hidden_states.push_back(first_only ? hidden : layout.to_padded(hidden));
     if (output_attentions) out.attentions.push_back(probs);
   }
   out.last_hidden_state = hidden;
@@ -176,27 +183,45 @@ BertModelImpl::BertModelImpl(const BertConfig& c, bool add_pooling_layer) : conf
   if (add_pooling_layer) pooler = register_module("pooler", BertPooler(c));
 }
 
+// The packed layout when it saves work and changes no output that stays: only with padding, and
+// not when a row has no real token (HF then attends uniformly over padding, which packing would
+// not reproduce).
+static TokenLayout choose_layout(const BertInputs& inputs, bool skip_padding) {
+  const int64_t batch = inputs.input_ids.size(0), seq = inputs.input_ids.size(1);
+  if (!skip_padding || !inputs.attention_mask.defined()) return TokenLayout::padded(batch, seq);
+  auto keep = inputs.attention_mask.ne(0);
+  if (keep.any(1).all().item<bool>() == false) return TokenLayout::padded(batch, seq);
+  keep.select(1, 0).fill_(true);  // the pooler (and HF's outputs) read position 0 whatever the mask says
+  if (keep.all().item<bool>()) return TokenLayout::padded(batch, seq);
+  return TokenLayout::packed(keep);
+}
+
 BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hidden_states, bool output_attentions,
-                                        bool first_token_only) {
+                                        bool first_token_only, bool skip_padding) {
+  const int64_t batch = inputs.input_ids.size(0), seq = inputs.input_ids.size(1);
+  first_token_only = first_token_only && !encoder->layer->is_empty();
+  // Attention probabilities of padded query rows exist only in the padded layout.
+  auto layout = choose_layout(inputs, skip_padding && !output_attentions);
   auto token_types = inputs.token_type_ids.defined() ? inputs.token_type_ids : torch::zeros_like(inputs.input_ids);
-  auto hidden = embeddings(inputs.input_ids, token_types);
+  auto hidden = embeddings(inputs.input_ids, token_types, layout);
   torch::Tensor additive_mask;
   if (inputs.attention_mask.defined()) {
     // HF's extended mask: 0 where attended, the dtype's lowest value where masked, broadcast over
     // heads and queries. The lowest finite value (not -inf) keeps fully padded rows finite.
-    auto keep = inputs.attention_mask.to(hidden.scalar_type()).view({hidden.size(0), 1, 1, hidden.size(1)});
+    auto keep = inputs.attention_mask.to(hidden.scalar_type()).view({batch, 1, 1, seq});
     const double lowest = hidden.scalar_type() == torch::kFloat64 ? std::numeric_limits<double>::lowest()
                           : hidden.scalar_type() == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::lowest())
                           : hidden.scalar_type() == torch::kBFloat16 ? -3.3895313892515355e38
                                                                       : -65504.0;
     additive_mask = (1.0 - keep) * lowest;
   }
-  auto encoded = encoder(hidden, additive_mask, output_hidden_states, output_attentions, first_token_only);
+  auto encoded = encoder(hidden, layout, additive_mask, output_hidden_states, output_attentions, first_token_only);
   BertModelOutputs out;
+  out.layout = layout;
   out.last_hidden_state = encoded.last_hidden_state;
   out.hidden_states = std::move(encoded.hidden_states);
   out.attentions = std::move(encoded.attentions);
-  if (pooler) out.pooler_output = pooler(out.last_hidden_state);
+  if (pooler) out.pooler_output = pooler(first_token_only ? out.last_hidden_state : layout.first_tokens(out.last_hidden_state));
   return out;
 }
 

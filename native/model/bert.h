@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/token_layout.h"
 
 namespace bertrun {
 
@@ -16,7 +17,8 @@ bool is_supported_activation(const std::string& name);
 
 struct BertEmbeddingsImpl : torch::nn::Module {
   explicit BertEmbeddingsImpl(const BertConfig& config);
-  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids);
+  // Token rows in `layout` (see token_layout.h).
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids, const TokenLayout& layout);
 
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
@@ -26,10 +28,11 @@ TORCH_MODULE(BertEmbeddings);
 
 struct BertSelfAttentionImpl : torch::nn::Module {
   explicit BertSelfAttentionImpl(const BertConfig& config);
-  // additive_mask: [batch, 1, 1, seq] with 0 for real tokens and a large negative for padding,
-  // or undefined when there is no padding. attention_probs (optional out) receives the softmax.
-  // first_token_only: queries from position 0 alone (keys and values from every position).
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
+  // hidden: token rows in `layout`. additive_mask: [batch, 1, 1, seq] with 0 for real tokens and
+  // a large negative for padding, or undefined when there is no padding. attention_probs
+  // (optional out) receives the softmax. first_token_only: queries from position 0 alone (keys
+  // and values from every position); the result is then [batch, 1, hidden].
+  torch::Tensor forward(const torch::Tensor& hidden, const TokenLayout& layout, const torch::Tensor& additive_mask,
                         torch::Tensor* attention_probs, bool first_token_only = false);
 
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
@@ -51,7 +54,7 @@ TORCH_MODULE(BertResidualOutput);
 
 struct BertAttentionImpl : torch::nn::Module {
   explicit BertAttentionImpl(const BertConfig& config);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
+  torch::Tensor forward(const torch::Tensor& hidden, const TokenLayout& layout, const torch::Tensor& additive_mask,
                         torch::Tensor* attention_probs, bool first_token_only = false);
 
   BertSelfAttention self{nullptr};
@@ -71,7 +74,7 @@ TORCH_MODULE(BertIntermediate);
 struct BertLayerImpl : torch::nn::Module {
   explicit BertLayerImpl(const BertConfig& config);
   // first_token_only: the output holds position 0 alone ([batch, 1, hidden]).
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask,
+  torch::Tensor forward(const torch::Tensor& hidden, const TokenLayout& layout, const torch::Tensor& additive_mask,
                         torch::Tensor* attention_probs, bool first_token_only = false);
 
   BertAttention attention{nullptr};
@@ -81,7 +84,7 @@ struct BertLayerImpl : torch::nn::Module {
 TORCH_MODULE(BertLayer);
 
 struct EncoderOutputs {
-  torch::Tensor last_hidden_state;
+  torch::Tensor last_hidden_state;           // token rows in the layout, or [batch, 1, hidden]
   std::vector<torch::Tensor> hidden_states;  // embeddings output + each layer, when requested
   std::vector<torch::Tensor> attentions;     // per layer [batch, heads, seq, seq], when requested
 };
@@ -90,7 +93,7 @@ struct BertEncoderImpl : torch::nn::Module {
   explicit BertEncoderImpl(const BertConfig& config);
   // first_token_only: the last layer computes position 0 alone (all a pooler reads), so
   // last_hidden_state is [batch, 1, hidden]. Exact for every output that depends on [CLS] only.
-  EncoderOutputs forward(const torch::Tensor& embeddings, const torch::Tensor& additive_mask,
+  EncoderOutputs forward(const torch::Tensor& embeddings, const TokenLayout& layout, const torch::Tensor& additive_mask,
                          bool output_hidden_states, bool output_attentions, bool first_token_only = false);
 
   torch::nn::ModuleList layer;
@@ -112,6 +115,9 @@ struct BertInputs {
 };
 
 struct BertModelOutputs {
+  TokenLayout layout = TokenLayout::padded(0, 0);
+  // Token rows in `layout` (layout.to_padded gives [batch, seq, hidden]), or [batch, 1, hidden]
+  // with first_token_only.
   torch::Tensor last_hidden_state;
   torch::Tensor pooler_output;  // undefined without a pooler
   std::vector<torch::Tensor> hidden_states;
@@ -120,8 +126,10 @@ struct BertModelOutputs {
 
 struct BertModelImpl : torch::nn::Module {
   BertModelImpl(const BertConfig& config, bool add_pooling_layer);
+  // skip_padding: compute only real tokens (packed layout) when the batch has padding; real
+  // positions and position 0 come out unchanged. hidden_states are always padded.
   BertModelOutputs forward(const BertInputs& inputs, bool output_hidden_states = false,
-                           bool output_attentions = false, bool first_token_only = false);
+                           bool output_attentions = false, bool first_token_only = false, bool skip_padding = false);
 
   BertConfig config;
   BertEmbeddings embeddings{nullptr};

@@ -93,20 +93,40 @@ torch::Tensor TaskModel::sequence_classification_loss(const torch::Tensor& logit
   throw std::invalid_argument("unknown problem_type '" + problem + "'");
 }
 
+bool TaskModel::can_skip_padding(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) const {
+  if (!options.skip_padding || !inputs.attention_mask.defined()) return false;
+  switch (task_) {
+    case Task::Base:
+    case Task::SequenceClassification:
+      return true;
+    case Task::QuestionAnswering:
+      // HF's QA loss is a softmax over every position, padding included: packing would change it.
+      return !labels.start_positions.defined() && !labels.end_positions.defined();
+    case Task::TokenClassification:
+    case Task::MaskedLM:
+      // HF's loss reads every label that is not -100, padded positions included.
+      if (!labels.labels.defined()) return true;
+      return !(labels.labels.ne(-100) & inputs.attention_mask.eq(0)).any().item<bool>();
+  }
+  return false;
+}
+
 TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) {
   // Sequence classification reads [CLS] alone: the last layer need not compute other positions.
   const bool first_token_only = task_ == Task::SequenceClassification && !options.output_hidden_states &&
                                 !options.output_attentions;
-  auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions, first_token_only);
+  auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions, first_token_only,
+                                can_skip_padding(inputs, labels, options));
   TaskOutputs out;
   auto& t = out.tensors;
-  const auto& hidden = encoded.last_hidden_state;
+  const auto& hidden = encoded.last_hidden_state;  // token rows in encoded.layout
+  const auto& layout = encoded.layout;
   auto dropout = [&](const torch::Tensor& x, double p) {
     return F::dropout(x, F::DropoutFuncOptions().p(p).training(is_training()));
   };
   switch (task_) {
     case Task::Base:
-      t.emplace_back("last_hidden_state", hidden);
+      t.emplace_back("last_hidden_state", layout.to_padded(hidden));
       if (encoded.pooler_output.defined()) t.emplace_back("pooler_output", encoded.pooler_output);
       break;
     case Task::SequenceClassification: {
@@ -116,7 +136,7 @@ TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& label
       break;
     }
     case Task::TokenClassification: {
-      auto logits = classifier_(dropout(hidden, classifier_dropout_));
+      auto logits = layout.to_padded(classifier_(dropout(hidden, classifier_dropout_)));
       t.emplace_back("logits", logits);
       if (labels.labels.defined()) {
         // HF ignores -100 and does not consult the attention mask.
@@ -126,7 +146,7 @@ TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& label
       break;
     }
     case Task::QuestionAnswering: {
-      auto logits = qa_outputs_(hidden);
+      auto logits = layout.to_padded(qa_outputs_(hidden));
       auto parts = logits.split(1, -1);
       auto start_logits = parts[0].squeeze(-1).contiguous();
       auto end_logits = parts[1].squeeze(-1).contiguous();
@@ -143,7 +163,7 @@ TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& label
       break;
     }
     case Task::MaskedLM: {
-      auto logits = masked_lm_logits(hidden);
+      auto logits = layout.to_padded(masked_lm_logits(hidden));
       t.emplace_back("logits", logits);
       if (labels.labels.defined()) {
         out.loss = F::cross_entropy(logits.view({-1, config_.vocab_size}), labels.labels.view({-1}).to(torch::kLong),

@@ -33,6 +33,10 @@ struct TaskOutputs {
 struct ForwardOptions {
   bool output_hidden_states = false;
   bool output_attentions = false;
+  // Compute real tokens only (see token_layout.h) when that leaves the loss and every output at
+  // a real position (and position 0) unchanged. Per-token outputs (hidden states, token logits)
+  // at other padded positions come back as 0 instead of HF's values, which nothing should read.
+  bool skip_padding = true;
 };
 
 // A BERT with (or without) a task head. parameter names equal HF's state_dict keys:
@@ -50,6 +54,7 @@ class TaskModel : public torch::nn::Module {
  private:
   torch::Tensor sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
   torch::Tensor masked_lm_logits(const torch::Tensor& hidden);
+  bool can_skip_padding(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) const;
 
   Task task_;
   BertConfig config_;

@@ -25,3 +25,28 @@ export function maxAbsDiff(a: TensorData, b: TensorData, mask?: (i: number) => b
 export function toInt64(data: TensorData): BigInt64Array {
   return BigInt64Array.from(toNumbers(data), (v) => BigInt(v));
 }
+
+/**
+ * Compares a per-token output ([batch, seq, ...]) computed with skipPadding against a reference
+ * that computed every position. kept: max |diff| where the mask is 1 or at position 0 (the
+ * positions skipPadding keeps); skipped: max |value| elsewhere (should be exactly 0).
+ */
+export function compareSkippedPadding(
+  actual: TensorData,
+  expected: TensorData,
+  shape: readonly number[],
+  attentionMask: TensorData,
+): { kept: number; skipped: number } {
+  const seq = shape[1];
+  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  const mask = toNumbers(attentionMask);
+  const keeps = (i: number): boolean => {
+    const position = Math.floor(i / inner);
+    return mask[position] !== 0 || position % seq === 0;
+  };
+  const zeros = new Float32Array(actual.length);
+  return {
+    kept: maxAbsDiff(actual, expected, keeps),
+    skipped: maxAbsDiff(actual, zeros, (i) => !keeps(i)),
+  };
+}

@@ -6,7 +6,7 @@ import { readBertConfig } from '../../lib/config/bert_config';
 import { readSafetensors } from '../../lib/io/safetensors';
 import type { NamedTensor } from '../../lib/io/named_tensor';
 import type { NativeBatch } from '../../lib/native';
-import { byName, maxAbsDiff, toInt64, toNumbers } from '../helpers/tensors';
+import { byName, compareSkippedPadding, maxAbsDiff, toInt64, toNumbers } from '../helpers/tensors';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'hf-bert', 'tiny-a');
 const inputs = byName(readSafetensors(path.join(DIR, 'inputs.safetensors')).tensors);
@@ -59,6 +59,16 @@ describe('HF parity, tiny-a fixture (fp32, CPU)', () => {
     }
   });
 
+  // The default skipPadding: logits equal HF's at real positions (and position 0), 0 elsewhere; same loss.
+  async function expectSameWithSkippedPadding(model: BertModel, batch: NativeBatch, prefix: string): Promise<void> {
+    const packed = await model.forward(batch);
+    const logits = want(`${prefix}.logits`);
+    const { kept, skipped } = compareSkippedPadding(packed.outputs.logits.data, logits.data, logits.shape, batch.attentionMask!);
+    expect(kept).toBeLessThanOrEqual(FORWARD_TOL);
+    expect(skipped).toBe(0);
+    expect(Math.abs(packed.loss! - toNumbers(want(`${prefix}.loss`).data)[0])).toBeLessThanOrEqual(LOSS_TOL);
+  }
+
   test('sequence classification logits and cross-entropy loss', async () => {
     const model = await load('sequence-classification', 'seqcls.safetensors');
     const out = await model.forward({ ...encoder, labels: input('seqcls_labels') });
@@ -76,17 +86,19 @@ describe('HF parity, tiny-a fixture (fp32, CPU)', () => {
 
   test('token classification logits and loss ignoring -100', async () => {
     const model = await load('token-classification', 'tokcls.safetensors');
-    const out = await model.forward({ ...encoder, labels: input('tokcls_labels') });
+    const out = await model.forward({ ...encoder, labels: input('tokcls_labels') }, { skipPadding: false });
     expect(maxAbsDiff(out.outputs.logits.data, want('tokcls.logits').data)).toBeLessThanOrEqual(FORWARD_TOL);
     expect(Math.abs(out.loss! - toNumbers(want('tokcls.loss').data)[0])).toBeLessThanOrEqual(LOSS_TOL);
+    await expectSameWithSkippedPadding(model, { ...encoder, labels: input('tokcls_labels') }, 'tokcls');
   });
 
   test.each(['mlm.safetensors', 'mlm_hf_saved.safetensors'])('masked LM from %s (decoder tied to word embeddings)', async (file) => {
     const model = await load('masked-lm', file);
-    const out = await model.forward({ ...encoder, labels: input('mlm_labels') });
+    const out = await model.forward({ ...encoder, labels: input('mlm_labels') }, { skipPadding: false });
     expect(out.outputs.logits.shape).toEqual([3, 13, 99]);
     expect(maxAbsDiff(out.outputs.logits.data, want('mlm.logits').data)).toBeLessThanOrEqual(FORWARD_TOL);
     expect(Math.abs(out.loss! - toNumbers(want('mlm.loss').data)[0])).toBeLessThanOrEqual(LOSS_TOL);
+    await expectSameWithSkippedPadding(model, { ...encoder, labels: input('mlm_labels') }, 'mlm');
   });
 
   test('a QA checkpoint with a pooler-less encoder loads into a base model and reports the missing pooler', async () => {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { BertModel, type BertTask } from '../../lib/models/bert_model';
 import { readSafetensors } from '../../lib/io/safetensors';
 import { runPythonScript } from '../helpers/python_script';
-import { byName, maxAbsDiff } from '../helpers/tensors';
+import { byName, compareSkippedPadding, maxAbsDiff } from '../helpers/tensors';
 import { SeededRandom } from '../../lib/data/loader/seeded_random';
 
 // The library's seeded PRNG, so every run builds the same cases.
@@ -28,6 +28,8 @@ interface Case {
   float_labels?: boolean;
   start_positions?: number[];
   end_positions?: number[];
+  // bertrun must compute padded positions too (skipPadding would change an output or the loss).
+  computes_padding?: boolean;
 }
 
 const SIZES = [
@@ -35,7 +37,8 @@ const SIZES = [
   { hidden_size: 48, num_hidden_layers: 3, num_attention_heads: 6, intermediate_size: 64, vocab_size: 200, type_vocab_size: 3, hidden_act: 'gelu_new' },
   { hidden_size: 64, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 128, vocab_size: 150, type_vocab_size: 2, hidden_act: 'relu', layer_norm_eps: 1e-7 },
 ];
-type Padding = 'none' | 'mixed' | 'single-token';
+// left: padding before the tokens (position 0 is padding).
+type Padding = 'none' | 'mixed' | 'single-token' | 'left';
 
 function makeCase(index: number, task: BertTask, size: (typeof SIZES)[number], padding: Padding, variant = ''): Case {
   const rand = prng(1000 + index);
@@ -44,7 +47,8 @@ function makeCase(index: number, task: BertTask, size: (typeof SIZES)[number], p
   const lengths = Array.from({ length: batch }, (_, i) =>
     padding === 'none' ? seq : padding === 'single-token' && i === 1 ? 1 : 2 + Math.floor(rand() * (seq - 1)),
   );
-  const grid = (f: (row: number, col: number) => number) => lengths.map((len, r) => Array.from({ length: seq }, (_, c) => (c < len ? f(r, c) : 0)));
+  const real = (len: number, col: number) => (padding === 'left' ? col >= seq - len : col < len);
+  const grid = (f: (row: number, col: number) => number) => lengths.map((len, r) => Array.from({ length: seq }, (_, c) => (real(len, c) ? f(r, c) : 0)));
   const config: Record<string, unknown> = {
     ...size, max_position_embeddings: 32, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, pad_token_id: 0,
   };
@@ -71,12 +75,16 @@ function makeCase(index: number, task: BertTask, size: (typeof SIZES)[number], p
     }
   } else if (task === 'token-classification') {
     config.num_labels = 5;
-    c.labels = lengths.map((len) => Array.from({ length: seq }, (_, col) => (col < len && rand() < 0.8 ? randInt(5) : -100)));
+    // labels-on-padding: HF's loss reads them (it ignores only -100), so bertrun must compute padding.
+    const labelled = (len: number, col: number) => variant === 'labels-on-padding' || real(len, col);
+    c.labels = lengths.map((len) => Array.from({ length: seq }, (_, col) => (labelled(len, col) && rand() < 0.8 ? randInt(5) : -100)));
+    c.computes_padding = variant === 'labels-on-padding' && padding !== 'none';
   } else if (task === 'masked-lm') {
-    c.labels = lengths.map((len) => Array.from({ length: seq }, (_, col) => (col < len && rand() < 0.3 ? 1 + randInt(size.vocab_size - 1) : -100)));
+    c.labels = lengths.map((len) => Array.from({ length: seq }, (_, col) => (real(len, col) && rand() < 0.3 ? 1 + randInt(size.vocab_size - 1) : -100)));
   } else if (task === 'question-answering') {
     c.start_positions = lengths.map((len) => randInt(len));
     c.end_positions = lengths.map((len, i) => (i === 2 ? seq + 5 : Math.min(len - 1, randInt(len) + 1))); // one clamped
+    c.computes_padding = true; // HF's QA loss is a softmax over padded positions too
   }
   return c;
 }
@@ -91,6 +99,9 @@ const CASES: Case[] = [
   makeCase(6, 'token-classification', SIZES[2], 'single-token'),
   makeCase(7, 'masked-lm', SIZES[0], 'none'),
   makeCase(8, 'masked-lm', SIZES[2], 'mixed'),
+  makeCase(9, 'token-classification', SIZES[0], 'mixed', 'labels-on-padding'),
+  makeCase(10, 'sequence-classification', SIZES[1], 'left'),
+  makeCase(11, 'base', SIZES[0], 'left'),
 ];
 
 const flatInt = (rows: number[][]) => BigInt64Array.from(rows.flat(), (v) => BigInt(v));
@@ -100,6 +111,13 @@ function labelArray(c: Case): Float32Array | BigInt64Array {
   return c.float_labels ? Float32Array.from(flat) : BigInt64Array.from(flat, (v) => BigInt(v));
 }
 const TOL = 1e-5;
+
+/** Outputs with one row per position ([batch, seq, ...]), which skipPadding zeroes at padding. */
+function isPerTokenOutput(task: string, name: string): boolean {
+  if (name === 'last_hidden_state' || name.startsWith('hidden_states.')) return true;
+  if (name === 'start_logits' || name === 'end_logits') return true;
+  return name === 'logits' && (task === 'token-classification' || task === 'masked-lm');
+}
 
 describe('live parity with Hugging Face transformers', () => {
   let dir: string;
@@ -126,16 +144,25 @@ describe('live parity with Hugging Face transformers', () => {
         ...(c.labels ? { labels: labelArray(c) } : {}),
         ...(c.start_positions ? { startPositions: BigInt64Array.from(c.start_positions.map(BigInt)), endPositions: BigInt64Array.from(c.end_positions!.map(BigInt)) } : {}),
       };
-      const out = await model.forward(batch, { outputHiddenStates: true });
+      // Every position, as HF computes it.
+      const out = await model.forward(batch, { outputHiddenStates: true, skipPadding: false });
+      // The default skips padded positions: real positions and position 0 unchanged, the rest 0.
+      const packed = await model.forward(batch, { outputHiddenStates: true });
       let compared = 0;
       for (const [name, tensor] of expected) {
         if (name.startsWith('grad.') || name === 'loss') continue;
         expect({ name, diff: maxAbsDiff(out.outputs[name].data, tensor.data) <= TOL }).toEqual({ name, diff: true });
+        const perToken = isPerTokenOutput(c.task, name) && !c.computes_padding;
+        const { kept, skipped } = perToken
+          ? compareSkippedPadding(packed.outputs[name].data, tensor.data, tensor.shape, batch.attentionMask)
+          : { kept: maxAbsDiff(packed.outputs[name].data, tensor.data), skipped: 0 };
+        expect({ name, kept: kept <= TOL, skipped }).toEqual({ name, kept: true, skipped: 0 });
         compared++;
       }
       expect(compared).toBeGreaterThanOrEqual(c.config.num_hidden_layers as number + 2);
       if (!expected.has('loss')) return;
       expect(Math.abs(out.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
+      expect(Math.abs(packed.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
       await model.train();
       await model.forwardBackward(batch);
       const grads = byName(await model.gradients());

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
 import { readSafetensors } from '../../lib/io/safetensors';
 import { runPythonScript } from '../helpers/python_script';
-import { byName, maxAbsDiff, toInt64 } from '../helpers/tensors';
+import { byName, compareSkippedPadding, maxAbsDiff, toInt64, toNumbers } from '../helpers/tensors';
 
 const SENTENCES = [
   'The quick brown fox jumps over the lazy dog.',
@@ -29,15 +29,25 @@ test('all-MiniLM-L6-v2: last hidden state and pooler match transformers on real 
     expect(model.config.hidden_size).toBe(384);
     expect(model.config.num_hidden_layers).toBe(6);
     const ids = expected.get('input_ids')!;
-    const result = await model.forward({
-      shape: [ids.shape[0], ids.shape[1]],
+    const batch = {
+      shape: [ids.shape[0], ids.shape[1]] as [number, number],
       inputIds: toInt64(ids.data),
       tokenTypeIds: toInt64(expected.get('token_type_ids')!.data),
       attentionMask: toInt64(expected.get('attention_mask')!.data),
-    });
-    expect(result.outputs.last_hidden_state.shape).toEqual(expected.get('last_hidden_state')!.shape);
-    expect(maxAbsDiff(result.outputs.last_hidden_state.data, expected.get('last_hidden_state')!.data)).toBeLessThanOrEqual(1e-4);
-    expect(maxAbsDiff(result.outputs.pooler_output.data, expected.get('pooler_output')!.data)).toBeLessThanOrEqual(1e-4);
+    };
+    const hidden = expected.get('last_hidden_state')!;
+    // Every position, as HF computes it (the sentences differ in length, so the batch is padded).
+    const full = await model.forward(batch, { skipPadding: false });
+    expect(full.outputs.last_hidden_state.shape).toEqual(hidden.shape);
+    expect(maxAbsDiff(full.outputs.last_hidden_state.data, hidden.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(full.outputs.pooler_output.data, expected.get('pooler_output')!.data)).toBeLessThanOrEqual(1e-4);
+    // The default computes real tokens only: the same values there, 0 at padding.
+    const packed = await model.forward(batch);
+    const { kept, skipped } = compareSkippedPadding(packed.outputs.last_hidden_state.data, hidden.data, hidden.shape, batch.attentionMask);
+    expect(kept).toBeLessThanOrEqual(1e-4);
+    expect(skipped).toBe(0);
+    expect(toNumbers(batch.attentionMask).filter((m) => m === 0).length).toBeGreaterThan(10);
+    expect(maxAbsDiff(packed.outputs.pooler_output.data, expected.get('pooler_output')!.data)).toBeLessThanOrEqual(1e-4);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
