@@ -4,6 +4,7 @@
       "target_name": "bertrun",
       "sources": [
         "native/model/bert.cc",
+        "native/model/dropout.cc",
         "native/model/heads.cc",
         "native/train/adamw.cc",
         "native/train/grad_clip.cc",

@@ -91,6 +91,8 @@ export interface NativeAddon {
   buildInfo(): NativeBuildInfo;
   setNumThreads(n: number): void;
   manualSeed(seed: number): Promise<void>;
+  /** The CPU dropout mask the encoder would draw next (0 or 1 / (1 - p)); for tests. */
+  dropoutMask(count: number, p: number): Promise<Float32Array>;
   getRngState(): Promise<NamedTensor[]>;
   setRngState(states: NamedTensor[]): Promise<void>;
 }

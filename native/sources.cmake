@@ -1,6 +1,7 @@
 # Sources shared by the addon and the standalone benchmark, and the libtorch wiring.
 set(BERTRUN_CORE_SOURCES
   native/model/bert.cc
+  native/model/dropout.cc
   native/model/heads.cc
   native/train/adamw.cc
   native/train/grad_clip.cc)

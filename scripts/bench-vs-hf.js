@@ -2,7 +2,7 @@
 // End-to-end fine-tuning against Hugging Face transformers, measured in this run: all-MiniLM-L6-v2
 // fine-tuned on the same variable-length sentence-pair data (scripts/bench/make-variable-length-data.js),
 // with the same seed and hyperparameters, by
-//   1. bertrun: `bertrun train` through main() of dist/lib/cli/main.js (dynamic padding, its default);
+//   1. bertrun: `bertrun train` through main() of dist/lib/cli/main.js (its defaults: dynamic padding, padded positions skipped);
 //   2. HF Trainer as run_glue.py runs by default: padding="max_length" to max_seq_length (pad_to_max_length=True);
 //   3. HF Trainer with DataCollatorWithPadding (run_glue.py --pad_to_max_length False): dynamic padding too.
 // The runs are sequential, each timing its own training and evaluation (bertrun: its Trainer's
@@ -206,9 +206,9 @@ async function run() {
 
   const rows = [];
   if (only.has('bertrun')) {
-    console.log('--- 1/3 bertrun train (dynamic padding) ---');
+    console.log('--- 1/3 bertrun train (dynamic padding, padding skipped) ---');
     const m = await measured(() => runBertrun(modelDir, data, path.join(tmp, 'bertrun-out')), (r) => r.cpuSeconds);
-    rows.push({ name: 'bertrun (dynamic padding)', key: 'bertrun', ...m.result, total: m.wall, others: m.others, steal: m.steal, ownCores: m.ownCores });
+    rows.push({ name: 'bertrun (dynamic, padding skipped)', key: 'bertrun', ...m.result, total: m.wall, others: m.others, steal: m.steal, ownCores: m.ownCores });
   }
   for (const [key, padding, name] of [['hf-max', 'max_length', `HF Trainer, pad to ${cfg.maxSeqLength} (run_glue default)`], ['hf-dynamic', 'longest', 'HF Trainer, DataCollatorWithPadding']]) {
     if (!only.has(key)) continue;

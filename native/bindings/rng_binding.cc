@@ -9,6 +9,7 @@
 #include "common/async_job.h"
 #include "common/js_guard.h"
 #include "common/tensor_convert.h"
+#include "model/dropout.h"
 
 namespace bertrun {
 namespace {
@@ -24,6 +25,22 @@ std::vector<std::pair<std::string, at::Generator>> generators() {
     }
   }
   return out;
+}
+
+// dropoutMask(count, p) -> Float32Array: the mask the encoder's CPU dropout would apply next
+// (0 or 1 / (1 - p)), drawn from the same generator. For tests of its statistics.
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsNumber() || !info[1].IsNumber()) throw std::invalid_argument("dropoutMask(count, p) needs two numbers");
+    const int64_t count = info[0].As<Napi::Number>().Int64Value();
+    const double p = info[1].As<Napi::Number>().DoubleValue();
+    if (count < 0 || !(p >= 0 && p < 1)) throw std::invalid_argument("dropoutMask: count must be >= 0 and p in [0, 1)");
+    auto mask = std::make_shared<torch::Tensor>();
+    return AsyncJob::Start(
+        info.Env(), Napi::Object::New(info.Env()),
+        [mask, count, p] { *mask = hashed_dropout_mask(torch::empty({count}), p, next_dropout_seed()); },
+        [mask](Napi::Env env) -> Napi::Value { return typed_array_from_tensor(env, *mask); });
+  });
 }
 
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
@@ -94,6 +111,7 @@ Napi::Value SetRngState(const Napi::CallbackInfo& info) {
 
 void register_rng_functions(Napi::Env env, Napi::Object exports) {
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("getRngState", Napi::Function::New(env, GetRngState));
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));
 }

@@ -1,5 +1,7 @@
 #include "model/bert.h"
 
+#include "model/dropout.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -65,7 +67,7 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const 
   auto embeddings = word_embeddings(layout.gather_inputs(input_ids)) + token_type_embeddings(layout.gather_inputs(token_type_ids));
   embeddings = embeddings + position_embeddings(position_ids);
   embeddings = LayerNorm(embeddings);
-  return F::dropout(embeddings, F::DropoutFuncOptions().p(dropout_prob).training(is_training()));
+  return hashed_dropout(embeddings, dropout_prob, is_training());
 }
 
 BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
@@ -88,15 +90,17 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
   auto v = split_heads(layout.to_padded(value(hidden)));
   const double p = is_training() ? dropout_prob : 0.0;  // SDPA does not know the module's mode
   torch::Tensor context;
-  if (attention_probs == nullptr) {
+  // SDPA on CPU with dropout runs the same math as below but draws its mask from libtorch's slow
+  // sequential generator (see dropout.h); on CUDA its fused kernels keep dropout inside.
+  if (attention_probs == nullptr && (p == 0.0 || !q.device().is_cpu())) {
     context = at::scaled_dot_product_attention(q, k, v, additive_mask.defined() ? std::optional<at::Tensor>(additive_mask) : std::nullopt, p);
   } else {
-    // Explicit path only when the caller asks for the probabilities (SDPA does not return them).
+    // Explicit: the caller asked for the probabilities (SDPA does not return them), or CPU dropout.
     auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size));
     if (additive_mask.defined()) scores = scores + additive_mask;
     auto probs = torch::softmax(scores, -1);
-    *attention_probs = probs;
-    context = torch::matmul(F::dropout(probs, F::DropoutFuncOptions().p(p).training(p > 0)), v);
+    if (attention_probs != nullptr) *attention_probs = probs;
+    context = torch::matmul(hashed_dropout(probs, p, p > 0), v);
   }
   auto merged = context.transpose(1, 2).reshape({batch, q.size(2), num_heads * head_size});
   return first_token_only ? merged : layout.from_padded(merged);
@@ -109,7 +113,7 @@ BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertCo
 }
 
 torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& hidden, const torch::Tensor& residual) {
-  auto x = F::dropout(dense(hidden), F::DropoutFuncOptions().p(dropout_prob).training(is_training()));
+  auto x = hashed_dropout(dense(hidden), dropout_prob, is_training());
   return LayerNorm(x + residual);
 }
 

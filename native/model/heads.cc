@@ -1,5 +1,7 @@
 #include "model/heads.h"
 
+#include "model/dropout.h"
+
 #include <stdexcept>
 
 namespace bertrun {
@@ -122,7 +124,7 @@ TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& label
   const auto& hidden = encoded.last_hidden_state;  // token rows in encoded.layout
   const auto& layout = encoded.layout;
   auto dropout = [&](const torch::Tensor& x, double p) {
-    return F::dropout(x, F::DropoutFuncOptions().p(p).training(is_training()));
+    return hashed_dropout(x, p, is_training());
   };
   switch (task_) {
     case Task::Base:
