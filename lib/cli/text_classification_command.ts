@@ -71,6 +71,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
     device: args.device,
     seed: args.seed,
     ignoreMismatchedSizes: flags.ignore_mismatched_sizes === true,
+    tokenizer: false, // loaded above, possibly from --tokenizer_name
     config: {
       num_labels: labels.numLabels,
       ...(labels.problem !== 'regression' ? { id2label, label2id: labels.label2id } : {}),
@@ -94,7 +95,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
     floatLabels,
     ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     computeMetrics: (p) => computeMetrics(p, labels, data.preset?.name),
-    saveExtras: (dir) => tokenizer.save(dir),
+    tokenizer,
   });
   const results: Record<string, number> = {};
   if (doTrain) {

@@ -9,6 +9,9 @@ import { writeSafetensors } from '../io/safetensors';
 import { native, type ForwardBackwardOptions, type ForwardOptions, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
 import { matchWeights, type WeightMatch } from './weight_names';
 import { findWeightsFile, readWeights, SAFETENSORS_NAME } from './weight_files';
+import { BertTokenizer } from '../tokenization/bert_tokenizer';
+
+const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt'];
 
 export type BertTask = 'base' | 'sequence-classification' | 'question-answering' | 'token-classification' | 'masked-lm';
 
@@ -41,6 +44,16 @@ export interface PretrainedOptions extends ModelOptions, LoadOptions {
   config?: Record<string, unknown>;
   /** Receives HF-style warnings about newly initialised or unused weights. Default console.warn. */
   warn?: (message: string) => void;
+  /** Default true: also load the directory's tokenizer (tokenizer.json or vocab.txt) when it has one. */
+  tokenizer?: boolean;
+}
+
+/** What fromPretrained loaded. */
+export interface Pretrained {
+  model: BertModel;
+  report: LoadReport;
+  /** The directory's tokenizer; undefined when it holds no tokenizer files (or options.tokenizer is false). */
+  tokenizer?: BertTokenizer;
 }
 
 /** One tensor of a forward result. */
@@ -81,11 +94,11 @@ export class BertModel {
   }
 
   /**
-   * Loads config.json and weights (model.safetensors, sharded safetensors or pytorch_model.bin)
-   * from a local directory. Weights the checkpoint lacks (a new task head) are initialised and
-   * reported, as transformers does.
+   * Loads config.json, weights (model.safetensors, sharded safetensors or pytorch_model.bin) and
+   * the tokenizer files, if any, from a local directory. Weights the checkpoint lacks (a new task
+   * head) are initialised and reported, as transformers does.
    */
-  static async fromPretrained(dir: string, task: BertTask, options: PretrainedOptions = {}): Promise<{ model: BertModel; report: LoadReport }> {
+  static async fromPretrained(dir: string, task: BertTask, options: PretrainedOptions = {}): Promise<Pretrained> {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new Error(`model directory ${dir} does not exist. Fix: pass a local directory holding config.json and model weights.`);
     }
@@ -107,7 +120,9 @@ export class BertModel {
     if (report.unexpectedKeys.length > 0) {
       warn(`Some weights of the checkpoint at ${dir} were not used when initializing ${TASK_ARCHITECTURES[task]}: [${report.unexpectedKeys.join(', ')}]`);
     }
-    return { model, report };
+    const hasTokenizer = TOKENIZER_FILES.some((name) => fs.existsSync(path.join(dir, name)));
+    if (options.tokenizer === false || !hasTokenizer) return { model, report };
+    return { model, report, tokenizer: await BertTokenizer.fromDirectory(dir) };
   }
 
   info(): NativeModelInfo {
@@ -152,13 +167,17 @@ export class BertModel {
     return this.enqueue(() => this.handle.getStateDict());
   }
 
-  /** Writes config.json and model.safetensors (atomically) into dir, as HF's save_pretrained does. */
-  async savePretrained(dir: string): Promise<void> {
+  /**
+   * Writes config.json and model.safetensors (atomically) into dir, as HF's save_pretrained does,
+   * and the tokenizer's files when one is given.
+   */
+  async savePretrained(dir: string, options: { tokenizer?: BertTokenizer } = {}): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     const tensors = await this.stateDict();
     writeSafetensors(path.join(dir, SAFETENSORS_NAME), tensors, { format: 'pt' });
     const json = { ...bertConfigToJson(this.config), architectures: [TASK_ARCHITECTURES[this.task]] };
     writeFileAtomic(path.join(dir, 'config.json'), Buffer.from(JSON.stringify(json, null, 2) + '\n'));
+    if (options.tokenizer) await options.tokenizer.save(dir);
   }
 
   /** Inference or evaluation forward (no gradients). */

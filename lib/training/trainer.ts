@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../io/atomic_write';
 import { batchOrder } from '../data/loader/batch_order';
 import { collate, type CollateOptions, type TextFeature } from '../data/loader/collate';
 import type { BertModel } from '../models/bert_model';
+import type { BertTokenizer } from '../tokenization/bert_tokenizer';
 import { native } from '../native';
 import { checkpointDir, listCheckpoints, readCheckpoint, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
 import { learningRate, warmupStepsFor, type ScheduleOptions } from './lr_schedules';
@@ -45,8 +46,8 @@ export interface TrainerOptions {
    */
   skipPadding?: boolean;
   computeMetrics?: ComputeMetrics;
-  /** Writes extra files (tokenizer) next to the weights in every saved directory. */
-  saveExtras?: (dir: string) => Promise<void>;
+  /** Saved (its HF files) next to the weights in every checkpoint and in the output directory. */
+  tokenizer?: BertTokenizer;
   /** Receives log lines; default: stderr through the progress reporter. */
   log?: (line: string) => void;
 }
@@ -69,7 +70,7 @@ export class Trainer {
   constructor(options: TrainerOptions) {
     this.o = options;
     const a = options.args;
-    this.progress = createProgress(!a.disable_tqdm);
+    this.progress = createProgress({ enabled: !a.disable_tqdm });
     this.state = {
       global_step: 0, epoch: 0, max_steps: 0, num_train_epochs: a.num_train_epochs, logging_steps: a.logging_steps,
       eval_steps: a.eval_steps ?? a.logging_steps, save_steps: a.save_steps, train_batch_size: a.per_device_train_batch_size,
@@ -325,8 +326,7 @@ export class Trainer {
   }
 
   private async saveModel(dir: string): Promise<void> {
-    await this.o.model.savePretrained(dir);
-    if (this.o.saveExtras) await this.o.saveExtras(dir);
+    await this.o.model.savePretrained(dir, { tokenizer: this.o.tokenizer });
   }
 
   private writeJson(name: string, value: object): void {

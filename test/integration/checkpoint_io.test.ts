@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
+import { BertTokenizer } from '../../lib/tokenization/bert_tokenizer';
 import { runPython } from '../helpers/python';
 import { byName, maxAbsDiff } from '../helpers/tensors';
 
@@ -18,6 +19,24 @@ beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-ckpt-'));
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('savePretrained writes the tokenizer given; fromPretrained loads it back (and none when the directory has none)', async () => {
+  const tokenizer = await BertTokenizer.fromVocab(path.join(__dirname, '..', 'fixtures', 'tokenizer', 'vocab-uncased.txt'));
+  const vocabSize = tokenizer.vocabSize;
+  const model = BertModel.fromConfig({ ...CONFIG, vocab_size: vocabSize }, 'sequence-classification', { seed: 3 });
+  await model.savePretrained(tmp, { tokenizer });
+  expect(fs.readdirSync(tmp).sort()).toEqual(['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);
+  const loaded = await BertModel.fromPretrained(tmp, 'sequence-classification');
+  expect(loaded.tokenizer).toBeDefined();
+  const text = 'Héllo, WORLD! unaffable';
+  expect((await loaded.tokenizer!.encode(text)).inputIds).toEqual((await tokenizer.encode(text)).inputIds);
+  expect((await tokenizer.encode(text)).inputIds.length).toBeGreaterThan(4);
+  expect((await BertModel.fromPretrained(tmp, 'sequence-classification', { tokenizer: false })).tokenizer).toBeUndefined();
+
+  const bare = path.join(tmp, 'bare');
+  await model.savePretrained(bare);
+  expect((await BertModel.fromPretrained(bare, 'sequence-classification')).tokenizer).toBeUndefined();
+});
 
 test('savePretrained -> fromPretrained round trip is bit-exact, with HF config.json and file layout', async () => {
   const model = BertModel.fromConfig(CONFIG, 'sequence-classification', { seed: 3 });
