@@ -10,7 +10,7 @@ import { checkBertTemplate, createNativeTokenizer } from './native_tokenizer';
 import { BertTokenizerSettings, specialTokensMapText, tokenizerConfigText } from './tokenizer_config';
 import { TokenizerSource, VocabOptions, readTokenizerDirectory, readVocabSource } from './tokenizer_files';
 import { TokenizerJson, modelVocab } from './tokenizer_json';
-import { tokenizedText } from './tokenized_text';
+import { firstTokens, tokenizedText } from './tokenized_text';
 import { vocabFileText } from './vocab_file';
 
 /** A text, or the two texts of a pair (e.g. question and context). */
@@ -117,6 +117,7 @@ export class BertTokenizer {
     let next = 0;
     return texts.map((group, i) => {
       const tokenized = group.map((text) => tokenizedText(natives[next++], text, plan.returnOffsets));
+      if (group.length === 2 && options.maxFirstLength !== undefined) tokenized[0] = firstTokens(tokenized[0], options.maxFirstLength);
       try {
         return encodeInput(tokenized, plan, this.specials);
       } catch (err) {

@@ -26,6 +26,11 @@ export interface EncodeOptions {
   returnOffsets?: boolean;
   /** Add `[CLS]` / `[SEP]` (default true). */
   addSpecialTokens?: boolean;
+  /**
+   * Keep at most this many tokens of the first text of a pair before any other truncation
+   * (SQuAD's `max_query_length`: the question's first tokens, cut token-exactly).
+   */
+  maxFirstLength?: number;
 }
 
 export interface TruncationRequest {
@@ -61,6 +66,10 @@ export function planEncode(options: EncodeOptions, kinds: { single: boolean; pai
     throw new Error(`maxLength must be a positive integer, got ${maxLength}`);
   }
   if (!Number.isInteger(stride) || stride < 0) throw new Error(`stride must be a non-negative integer, got ${stride}`);
+  const { maxFirstLength } = options;
+  if (maxFirstLength !== undefined && (!Number.isInteger(maxFirstLength) || maxFirstLength <= 0)) {
+    throw new Error(`maxFirstLength must be a positive integer, got ${maxFirstLength}`);
+  }
   if (truncation !== undefined && typeof truncation !== 'boolean' && !STRATEGIES.includes(truncation)) {
     throw new Error(`truncation must be one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, true or false; got ${JSON.stringify(truncation)}`);
   }

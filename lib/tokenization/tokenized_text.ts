@@ -20,3 +20,12 @@ export function tokenizedText(native: NativeEncoding, text: string, alignment: b
   out.wordIds = native.getWordIds().map((w) => w ?? null);
   return out;
 }
+
+/** The first `count` tokens of `text`. */
+export function firstTokens(text: TokenizedText, count: number): TokenizedText {
+  if (text.ids.length <= count) return text;
+  const out: TokenizedText = { ids: text.ids.slice(0, count) };
+  if (text.offsets) out.offsets = text.offsets.slice(0, count);
+  if (text.wordIds) out.wordIds = text.wordIds.slice(0, count);
+  return out;
+}
