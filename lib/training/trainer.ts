@@ -5,7 +5,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import { batchOrder } from '../data/loader/batch_order';
 import { collate, type CollateOptions, type TextFeature } from '../data/loader/collate';
-import type { BertModel } from '../models/bert_model';
+import type { BertModel, OutputTensor } from '../models/bert_model';
 import type { BertTokenizer } from '../tokenization/bert_tokenizer';
 import { native } from '../native';
 import { checkpointDir, listCheckpoints, readCheckpoint, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
@@ -18,13 +18,20 @@ export interface EvalSet {
   features: TextFeature[];
   /** Appended to metric names, as run_glue does for MNLI mismatched ("_mm"). */
   suffix?: string;
+  /** Metrics of this set (QA and NER need their examples); default: the Trainer's computeMetrics. */
+  metrics?: ComputeMetrics;
 }
 
+/** One feature's outputs by name; per-token outputs cut to the feature's own length. */
+export type FeatureOutputs = Record<string, Float32Array>;
+
 export interface Predictions {
-  /** [n, numLabels] row-major */
+  /** A sequence classifier's logits, [n, numLabels] row-major; empty for per-token tasks. */
   logits: Float32Array;
   numLabels: number;
   labels?: Array<number | number[]>;
+  /** Every output of every feature, in feature order. */
+  rows: FeatureOutputs[];
 }
 
 export type ComputeMetrics = (predictions: Predictions) => Record<string, number>;
@@ -184,12 +191,14 @@ export class Trainer {
   /** Evaluates one set: loss, metrics, runtime, with HF's eval_ prefix and the set's suffix. */
   async evaluate(set: EvalSet): Promise<Record<string, number>> {
     const started = Date.now();
-    const { logits, loss, numLabels } = await this.runPredictions(set.features);
+    const { loss, ...predictions } = await this.runPredictions(set.features);
     const labels = set.features.map((f) => f.label).filter((l): l is number | number[] => l !== undefined);
     const metrics: Record<string, number> = {};
     if (loss !== undefined) metrics.loss = loss;
-    if (this.o.computeMetrics && labels.length === set.features.length) {
-      Object.assign(metrics, this.o.computeMetrics({ logits, numLabels, labels }));
+    if (set.metrics) {
+      Object.assign(metrics, set.metrics(predictions));
+    } else if (this.o.computeMetrics && labels.length === set.features.length) {
+      Object.assign(metrics, this.o.computeMetrics({ ...predictions, labels }));
     }
     const seconds = (Date.now() - started) / 1000;
     metrics.runtime = seconds;
@@ -198,42 +207,36 @@ export class Trainer {
     return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`eval_${k}${suffix}`, v]));
   }
 
-  /** Logits for every feature, in order, in eval mode. */
+  /** Outputs for every feature, in order, in eval mode. */
   async predict(features: TextFeature[]): Promise<Predictions> {
-    const { logits, numLabels } = await this.runPredictions(features);
-    return { logits, numLabels };
+    const { loss: _loss, ...predictions } = await this.runPredictions(features);
+    return predictions;
   }
 
-  private async runPredictions(features: TextFeature[]): Promise<{ logits: Float32Array; loss?: number; numLabels: number }> {
+  private async runPredictions(features: TextFeature[]): Promise<Predictions & { loss?: number }> {
     if (features.length === 0) throw new Error('no examples to evaluate or predict: the dataset is empty');
     const { model, args } = this.o;
     const wasTraining = model.info().training;
     await model.eval();
-    const chunks: Float32Array[] = [];
+    const rows: FeatureOutputs[] = [];
     let lossSum = 0;
     let lossCount = 0;
-    let numLabels = 0;
     const size = args.per_device_eval_batch_size;
     for (let i = 0; i < features.length; i += size) {
       const part = features.slice(i, i + size);
       const batch = collate(part, this.collateOptions());
       const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true });
-      const logits = out.outputs.logits;
-      numLabels = logits.shape[logits.shape.length - 1];
-      chunks.push(logits.data);
+      rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task));
       if (out.loss !== undefined) {
         lossSum += out.loss * part.length;
         lossCount += part.length;
       }
     }
     if (wasTraining) await model.train();
-    const logits = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      logits.set(c, at);
-      at += c.length;
-    }
-    return { logits, numLabels, loss: lossCount > 0 ? lossSum / lossCount : undefined };
+    const numLabels = model.task === 'sequence-classification' ? rows[0].logits.length : 0;
+    const logits = new Float32Array(numLabels * rows.length);
+    if (numLabels > 0) rows.forEach((r, i) => logits.set(r.logits, i * numLabels));
+    return { logits, numLabels, rows, loss: lossCount > 0 ? lossSum / lossCount : undefined };
   }
 
   private collateOptions(): CollateOptions {
@@ -337,4 +340,24 @@ export class Trainer {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Outputs with a row per position: cut to each feature's own length (the rest is padding). */
+function isPerToken(task: string, name: string): boolean {
+  if (name === 'start_logits' || name === 'end_logits' || name === 'last_hidden_state') return true;
+  return name === 'logits' && (task === 'token-classification' || task === 'masked-lm');
+}
+
+function splitRows(outputs: Record<string, OutputTensor>, features: readonly TextFeature[], seq: number, task: string): FeatureOutputs[] {
+  const rows: FeatureOutputs[] = features.map(() => ({}));
+  for (const [name, tensor] of Object.entries(outputs)) {
+    if (name.startsWith('hidden_states.') || name.startsWith('attentions.')) continue;
+    const perRow = tensor.data.length / features.length;
+    const perToken = isPerToken(task, name);
+    features.forEach((f, r) => {
+      const from = r * perRow;
+      rows[r][name] = tensor.data.slice(from, from + (perToken ? (perRow / seq) * f.inputIds.length : perRow));
+    });
+  }
+  return rows;
 }

@@ -51,3 +51,28 @@ test('float labels: regression [batch] and multi-label [batch, labels]', () => {
   const multi = collate([{ inputIds: [1], tokenTypeIds: [0], label: [1, 0, 1] }], { padTokenId: 0, floatLabels: true });
   expect(multi.labelShape).toEqual([1, 3]);
 });
+
+test('token labels pad with -100 to the batch length; QA batches carry start/end positions', () => {
+  const tokens = collate(
+    [
+      { inputIds: [101, 5, 102], tokenTypeIds: [0, 0, 0], tokenLabels: [-100, 2, -100] },
+      { inputIds: [101, 5, 6, 7, 102], tokenTypeIds: [0, 0, 0, 0, 0], tokenLabels: [-100, 1, 0, -100, -100] },
+    ],
+    { padTokenId: 0 },
+  );
+  expect(tokens.labelShape).toEqual([2, 8]);
+  expect(Array.from(tokens.labels as Int32Array)).toEqual([-100, 2, -100, -100, -100, -100, -100, -100, -100, 1, 0, -100, -100, -100, -100, -100]);
+  expect(() => collate([{ inputIds: [1, 2], tokenTypeIds: [0, 0], tokenLabels: [1] }], { padTokenId: 0 })).toThrow(/1 token labels for 2 tokens/);
+
+  const qa = collate(
+    [
+      { inputIds: [1, 2, 3], tokenTypeIds: [0, 0, 1], startPosition: 2, endPosition: 2 },
+      { inputIds: [1, 2], tokenTypeIds: [0, 1], startPosition: 0, endPosition: 0 },
+    ],
+    { padTokenId: 0 },
+  );
+  expect(Array.from(qa.startPositions as Int32Array)).toEqual([2, 0]);
+  expect(Array.from(qa.endPositions as Int32Array)).toEqual([2, 0]);
+  expect(qa.labels).toBeUndefined();
+  expect(() => collate([{ inputIds: [1], tokenTypeIds: [0], startPosition: 0, endPosition: 0 }, { inputIds: [1], tokenTypeIds: [0] }], { padTokenId: 0 })).toThrow(/mixes labeled and unlabeled/);
+});

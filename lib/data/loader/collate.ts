@@ -8,6 +8,11 @@ export interface TextFeature {
   tokenTypeIds: number[];
   /** class id, regression target, or multi-hot vector */
   label?: number | number[];
+  /** Token classification: a label id per token, -100 where the loss ignores the token. */
+  tokenLabels?: number[];
+  /** Question answering: the answer's first and last token (0 and 0: no answer here). */
+  startPosition?: number;
+  endPosition?: number;
 }
 
 export interface CollateOptions {
@@ -40,6 +45,25 @@ export function collate(features: readonly TextFeature[], options: CollateOption
     attentionMask.fill(1, r * seq, r * seq + f.inputIds.length);
   });
   const batch: NativeBatch = { shape: [rows, seq], inputIds, tokenTypeIds, attentionMask };
+  const tokenLabeled = features.filter((f) => f.tokenLabels !== undefined).length;
+  const positioned = features.filter((f) => f.startPosition !== undefined && f.endPosition !== undefined).length;
+  if (tokenLabeled === rows) {
+    // Padding gets -100 like HF's DataCollatorForTokenClassification: the loss ignores it.
+    const labels = new Int32Array(rows * seq).fill(-100);
+    features.forEach((f, r) => {
+      if (f.tokenLabels!.length !== f.inputIds.length) throw new Error(`feature ${r} has ${f.tokenLabels!.length} token labels for ${f.inputIds.length} tokens`);
+      labels.set(f.tokenLabels!, r * seq);
+    });
+    batch.labels = labels;
+    batch.labelShape = [rows, seq];
+    return batch;
+  }
+  if (positioned === rows) {
+    batch.startPositions = Int32Array.from(features, (f) => f.startPosition!);
+    batch.endPositions = Int32Array.from(features, (f) => f.endPosition!);
+    return batch;
+  }
+  if (tokenLabeled > 0 || positioned > 0) throw new Error('a batch mixes labeled and unlabeled examples');
   const labeled = features.filter((f) => f.label !== undefined);
   if (labeled.length === rows) {
     if (options.floatLabels) {
