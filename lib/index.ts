@@ -22,3 +22,7 @@ export { glueTask } from './data/tasks/glue';
 export { buildTextFeatures } from './data/features/text_features';
 export { collate } from './data/loader/collate';
 export { main as cli } from './cli/main';
+export { readSquad, squadExamples } from './data/question_answering/squad_reader';
+export type { SquadExample, SquadDataset } from './data/question_answering/squad_reader';
+export { buildQaFeatures } from './data/question_answering/qa_features';
+export type { QaFeature, QaFeatureOptions } from './data/question_answering/qa_features';

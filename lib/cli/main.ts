@@ -7,10 +7,12 @@ const USAGE = `usage: bertrun <command> [flags]
 commands:
   train     fine-tune (run_glue.py flags: --model_name_or_path --task_name/--train_file --do_train --do_eval ...)
   eval      evaluate a fine-tuned model directory on a dev set
-  predict   write predictions (label and score) for a test file
+  predict   write predictions for a test file
   env       print libtorch version, build, devices, threads and BLAS
 
-bertrun <command> --help shows the command's flags.`;
+--task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0)
+or token-classification (run_ner.py: CoNLL / JSON lines).
+bertrun <command> [--task T] --help shows the flags.`;
 
 type Command = (argv: string[]) => Promise<void>;
 
@@ -20,13 +22,25 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async () => console.log(envReport());
     case 'train':
     case 'eval':
-    case 'predict': {
-      const { runTextClassification } = await import('./text_classification_command');
-      return (argv) => runTextClassification(name, argv);
-    }
+    case 'predict':
+      return async (argv) => {
+        const task = taskOf(argv);
+        if (task === 'question-answering') return (await import('./question_answering_command')).runQuestionAnswering(name, argv);
+        return (await import('./text_classification_command')).runTextClassification(name, argv);
+      };
     default:
       return undefined;
   }
+}
+
+/** The --task flag's value (checked against the choices when the command parses its flags). */
+function taskOf(argv: readonly string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--task') return argv[i + 1] ?? '';
+    if (a.startsWith('--task=')) return a.slice('--task='.length);
+  }
+  return 'text-classification';
 }
 
 export async function main(argv: string[]): Promise<number> {

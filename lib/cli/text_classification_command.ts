@@ -14,8 +14,8 @@ import { cacheKey, cachedFeatures, fileDigest, tokenizerFingerprint } from '../d
 import type { TextFeature } from '../data/loader/collate';
 import { glueMetrics, meanSquaredError } from '../evaluation';
 import { Trainer, type EvalSet, type Predictions } from '../training/trainer';
-import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
 import { formatHelp, parseFlags, type FlagValues } from './flags';
+import { str, trainingArguments, writeEvalResults, writeJson } from './command_common';
 import { TEXT_CLASSIFICATION_FLAGS } from './text_classification_flags';
 
 type Command = 'train' | 'eval' | 'predict';
@@ -35,7 +35,6 @@ interface Datasets {
   preset?: GlueTask;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const columnRef = (v: unknown): string | number => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : String(v));
 
 export async function runTextClassification(command: Command, argv: string[]): Promise<void> {
@@ -108,12 +107,8 @@ export async function runTextClassification(command: Command, argv: string[]): P
     if (evalSets.length === 0) throw new Error('--do_eval needs --validation_file or --task_name with --data_dir');
     const metrics: Record<string, number> = {};
     for (const set of evalSets) Object.assign(metrics, await trainer.evaluate(set));
-    fs.mkdirSync(outputDir, { recursive: true });
-    writeJson(path.join(outputDir, 'eval_results.json'), metrics);
-    writeFileAtomic(path.join(outputDir, 'eval_results.txt'), Buffer.from(Object.entries(metrics).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'));
+    writeEvalResults(outputDir, metrics);
     Object.assign(results, metrics);
-    console.log('***** eval results *****');
-    for (const [k, v] of Object.entries(metrics)) console.log(`  ${k} = ${v}`);
   }
   if (doPredict) {
     if (!data.test) throw new Error('predict needs --test_file (or --task_name with --data_dir holding test.tsv)');
@@ -122,25 +117,6 @@ export async function runTextClassification(command: Command, argv: string[]): P
     console.log(`wrote ${data.test.examples.length} predictions to ${path.join(outputDir, 'predictions.jsonl')}`);
   }
   if (Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
-}
-
-function trainingArguments(flags: FlagValues, outputDir: string): TrainingArguments {
-  const pick = <T>(name: string): T | undefined => (flags[name] === undefined ? undefined : (flags[name] as T));
-  const reportTo = (pick<string[]>('report_to') ?? []).filter((r) => r !== 'none') as Array<'tensorboard'>;
-  return resolveTrainingArguments({
-    output_dir: outputDir,
-    overwrite_output_dir: pick('overwrite_output_dir'), per_device_train_batch_size: pick('per_device_train_batch_size'),
-    per_device_eval_batch_size: pick('per_device_eval_batch_size'), gradient_accumulation_steps: pick('gradient_accumulation_steps'),
-    learning_rate: pick('learning_rate'), weight_decay: pick('weight_decay'), adam_beta1: pick('adam_beta1'), adam_beta2: pick('adam_beta2'),
-    adam_epsilon: pick('adam_epsilon'), max_grad_norm: pick('max_grad_norm'), num_train_epochs: pick('num_train_epochs'),
-    max_steps: pick('max_steps'), lr_scheduler_type: pick('lr_scheduler_type'), warmup_ratio: pick('warmup_ratio'),
-    warmup_steps: pick('warmup_steps'), logging_steps: pick('logging_steps'), eval_strategy: pick('eval_strategy'),
-    eval_steps: pick('eval_steps') ?? null, save_strategy: pick('save_strategy'), save_steps: pick('save_steps'),
-    save_total_limit: pick('save_total_limit') ?? null, load_best_model_at_end: pick('load_best_model_at_end'),
-    metric_for_best_model: pick('metric_for_best_model') ?? null, greater_is_better: pick('greater_is_better') ?? null,
-    seed: pick('seed'), group_by_length: pick('group_by_length'), dataloader_drop_last: pick('dataloader_drop_last'),
-    device: pick('device'), disable_tqdm: pick('disable_tqdm'), report_to: reportTo,
-  });
 }
 
 async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boolean; test: boolean }): Promise<Datasets> {
@@ -251,9 +227,4 @@ function writePredictions(file: string, split: LoadedSplit, p: Predictions, labe
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n'));
-}
-
-function writeJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
 }

@@ -1,18 +1,10 @@
-// Flags of `bertrun train | eval | predict`: run_glue.py's data and model arguments plus
-// Hugging Face TrainingArguments, same names and defaults.
+// Flags of `bertrun train | eval | predict` for text classification: run_glue.py's data arguments
+// plus the shared model and training flags.
 import type { FlagSchema } from './flags';
-import { TRAINING_DEFAULTS } from '../training/training_arguments';
-import { SCHEDULE_NAMES } from '../training/lr_schedules';
-
-const d = TRAINING_DEFAULTS;
-const STRATEGIES = ['no', 'steps', 'epoch'] as const;
+import { MODEL_FLAGS, TRAINING_FLAGS } from './training_flags';
 
 export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
-  // model
-  model_name_or_path: { type: 'string', help: 'local model directory (config.json + weights + tokenizer files)' },
-  model_type: { type: 'string', help: 'accepted for run_glue compatibility; must be bert', choices: ['bert', 'BERT', 'Bert'] },
-  tokenizer_name: { type: 'string', help: 'tokenizer directory, if not the model directory' },
-  ignore_mismatched_sizes: { type: 'boolean', help: 're-initialise checkpoint tensors whose shape differs (e.g. another num_labels)', default: false },
+  ...MODEL_FLAGS,
   // data
   task_name: { type: 'string', help: 'GLUE task preset: cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli' },
   data_dir: { type: 'string', help: 'directory with the GLUE files of --task_name' },
@@ -32,41 +24,5 @@ export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
   cache_dir: { type: 'string', help: 'where tokenized features are cached (default: .bertrun-cache next to the data)' },
   max_train_samples: { type: 'integer', help: 'use only the first N training examples' },
   max_eval_samples: { type: 'integer', help: 'use only the first N evaluation examples' },
-  // what to do
-  do_train: { type: 'boolean', help: 'train (implied by `bertrun train`)', default: false },
-  do_eval: { type: 'boolean', help: 'evaluate on the validation set(s) (implied by `bertrun eval`)', default: false },
-  do_predict: { type: 'boolean', help: 'predict the test file (implied by `bertrun predict`)', default: false },
-  output_dir: { type: 'string', help: 'where the model, checkpoints, logs and results go' },
-  overwrite_output_dir: { type: 'boolean', help: 'allow training into a non-empty output_dir', default: d.overwrite_output_dir },
-  resume_from_checkpoint: { type: 'string', help: 'checkpoint directory to resume from, or "latest"' },
-  // training arguments
-  per_device_train_batch_size: { type: 'integer', help: 'training batch size', default: d.per_device_train_batch_size },
-  per_device_eval_batch_size: { type: 'integer', help: 'evaluation batch size', default: d.per_device_eval_batch_size },
-  gradient_accumulation_steps: { type: 'integer', help: 'micro-batches per optimizer step', default: d.gradient_accumulation_steps },
-  learning_rate: { type: 'number', help: 'peak AdamW learning rate', default: d.learning_rate },
-  weight_decay: { type: 'number', help: 'AdamW decoupled weight decay (not on biases and LayerNorm weights)', default: d.weight_decay },
-  adam_beta1: { type: 'number', help: 'AdamW beta1', default: d.adam_beta1 },
-  adam_beta2: { type: 'number', help: 'AdamW beta2', default: d.adam_beta2 },
-  adam_epsilon: { type: 'number', help: 'AdamW epsilon', default: d.adam_epsilon },
-  max_grad_norm: { type: 'number', help: 'clip gradients to this total norm (0 = off)', default: d.max_grad_norm },
-  num_train_epochs: { type: 'number', help: 'epochs (fractions allowed)', default: d.num_train_epochs },
-  max_steps: { type: 'integer', help: 'optimizer steps; overrides num_train_epochs when > 0', default: d.max_steps },
-  lr_scheduler_type: { type: 'string', help: 'learning-rate schedule', default: d.lr_scheduler_type, choices: SCHEDULE_NAMES },
-  warmup_ratio: { type: 'number', help: 'share of steps for linear warm-up', default: d.warmup_ratio },
-  warmup_steps: { type: 'integer', help: 'warm-up steps (wins over warmup_ratio)', default: d.warmup_steps },
-  logging_steps: { type: 'integer', help: 'log loss, lr, grad norm every N steps', default: d.logging_steps },
-  eval_strategy: { type: 'string', help: 'when to evaluate during training', default: d.eval_strategy, choices: STRATEGIES, aliases: ['evaluation_strategy'] },
-  eval_steps: { type: 'integer', help: 'evaluate every N steps (default: logging_steps)' },
-  save_strategy: { type: 'string', help: 'when to write checkpoint-N', default: d.save_strategy, choices: STRATEGIES },
-  save_steps: { type: 'integer', help: 'write checkpoint-N every N steps', default: d.save_steps },
-  save_total_limit: { type: 'integer', help: 'keep at most N checkpoints (the best is kept)' },
-  load_best_model_at_end: { type: 'boolean', help: 'load the best checkpoint when training ends', default: d.load_best_model_at_end },
-  metric_for_best_model: { type: 'string', help: 'metric that picks the best checkpoint (default: loss)' },
-  greater_is_better: { type: 'boolean', help: 'whether a larger metric is better (default: not for losses)' },
-  seed: { type: 'integer', help: 'seed for initialisation, data order and dropout', default: d.seed },
-  group_by_length: { type: 'boolean', help: 'batch examples of similar length together', default: d.group_by_length },
-  dataloader_drop_last: { type: 'boolean', help: 'drop the last incomplete batch', default: d.dataloader_drop_last },
-  device: { type: 'string', help: 'cpu, cuda or cuda:N', default: d.device },
-  disable_tqdm: { type: 'boolean', help: 'plain log lines instead of a progress bar', default: d.disable_tqdm },
-  report_to: { type: 'list', help: 'tensorboard, or none', default: ['tensorboard'] },
+  ...TRAINING_FLAGS,
 };

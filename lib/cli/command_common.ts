@@ -1,0 +1,41 @@
+// Pieces every training command shares: flag values into TrainingArguments, result files.
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../io/atomic_write';
+import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
+import type { FlagValues } from './flags';
+
+/** A non-empty string flag, or undefined. */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export function trainingArguments(flags: FlagValues, outputDir: string): TrainingArguments {
+  const pick = <T>(name: string): T | undefined => (flags[name] === undefined ? undefined : (flags[name] as T));
+  const reportTo = (pick<string[]>('report_to') ?? []).filter((r) => r !== 'none') as Array<'tensorboard'>;
+  return resolveTrainingArguments({
+    output_dir: outputDir,
+    overwrite_output_dir: pick('overwrite_output_dir'), per_device_train_batch_size: pick('per_device_train_batch_size'),
+    per_device_eval_batch_size: pick('per_device_eval_batch_size'), gradient_accumulation_steps: pick('gradient_accumulation_steps'),
+    learning_rate: pick('learning_rate'), weight_decay: pick('weight_decay'), adam_beta1: pick('adam_beta1'), adam_beta2: pick('adam_beta2'),
+    adam_epsilon: pick('adam_epsilon'), max_grad_norm: pick('max_grad_norm'), num_train_epochs: pick('num_train_epochs'),
+    max_steps: pick('max_steps'), lr_scheduler_type: pick('lr_scheduler_type'), warmup_ratio: pick('warmup_ratio'),
+    warmup_steps: pick('warmup_steps'), logging_steps: pick('logging_steps'), eval_strategy: pick('eval_strategy'),
+    eval_steps: pick('eval_steps') ?? null, save_strategy: pick('save_strategy'), save_steps: pick('save_steps'),
+    save_total_limit: pick('save_total_limit') ?? null, load_best_model_at_end: pick('load_best_model_at_end'),
+    metric_for_best_model: pick('metric_for_best_model') ?? null, greater_is_better: pick('greater_is_better') ?? null,
+    seed: pick('seed'), group_by_length: pick('group_by_length'), dataloader_drop_last: pick('dataloader_drop_last'),
+    device: pick('device'), disable_tqdm: pick('disable_tqdm'), report_to: reportTo,
+  });
+}
+
+/** eval_results.json and .txt in outputDir, and the figures on stdout, as run_glue/run_qa do. */
+export function writeEvalResults(outputDir: string, metrics: Record<string, number>): void {
+  writeJson(path.join(outputDir, 'eval_results.json'), metrics);
+  writeFileAtomic(path.join(outputDir, 'eval_results.txt'), Buffer.from(Object.entries(metrics).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'));
+  console.log('***** eval results *****');
+  for (const [k, v] of Object.entries(metrics)) console.log(`  ${k} = ${v}`);
+}
+
+export function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+}
