@@ -4,8 +4,11 @@
 //     HF `tokenizers` encodeBatch on the same pairs (ids and type ids read out, same truncation);
 //  2. the trainer's overhead: wall time of Trainer.train minus the native step time (the same
 //     forwardBackward + step calls on the same batches, timed alone), as a share of the step time,
-//     for the small shape (L4 H256 A4 I1024, batch 32, seq 128).
-//   node scripts/bench-data.js [--pairs 100000] [--steps 30]
+//     for the small shape (L4 H256 A4 I1024, batch 32, seq 128);
+//  3. SQuAD featurisation (buildQaFeatures: question + context windows of 384 tokens, doc_stride
+//     128, max_query_length 64, offsets, targets, max-context flags) on generated long contexts
+//     vs the raw `tokenizers` encodeBatch of the same questions and contexts.
+//   node scripts/bench-data.js [--pairs 100000] [--steps 30] [--squad 3000] [--only trainer,pairs,squad]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -15,12 +18,13 @@ const { findMiniLM } = require('./find-minilm.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const lib = require(path.join(ROOT, 'dist', 'lib', 'index.js'));
-const { BertModel, BertTokenizer, Trainer, resolveTrainingArguments, buildTextFeatures, collate } = lib;
+const { BertModel, BertTokenizer, Trainer, resolveTrainingArguments, buildTextFeatures, buildQaFeatures, collate } = lib;
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
 const PAIRS = option('pairs', 100000);
 const STEPS = option('steps', 30);
+const SQUAD = option('squad', 3000);
 
 const WORDS = ('the a man woman child dog cat plays runs sings reads writes quickly slowly music guitar book garden park ' +
   'happily never always before after beautiful old new small large river mountain city village morning evening').split(' ');
@@ -51,9 +55,43 @@ async function tokenizationBench(modelDir) {
   const features = await buildTextFeatures(examples, tokenizer, { maxSeqLength: 128, labels, chunkSize: chunk });
   const ourSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const ourTokens = features.reduce((n, f) => n + f.inputIds.length, 0);
-  console.log(`tokenize + featurize ${PAIRS} pairs (raw: ${tokens} tokens; bertrun, truncated to 128 with [CLS]/[SEP]: ${ourTokens} tokens):`);
+  console.log(`\ntokenize + featurize ${PAIRS} pairs (raw: ${tokens} tokens; bertrun, truncated to 128 with [CLS]/[SEP]: ${ourTokens} tokens):`);
   console.log(`  raw tokenizers encodeBatch ${(PAIRS / rawSeconds).toFixed(0).padStart(8)} examples/s`);
   console.log(`  bertrun buildTextFeatures   ${(PAIRS / ourSeconds).toFixed(0).padStart(8)} examples/s   ratio ${(rawSeconds / ourSeconds).toFixed(3)} (target >= 0.8)`);
+}
+
+// SQuAD-like examples: contexts of 150..600 words (many need two or more 384-token windows).
+function makeSquad(n) {
+  let x = 11;
+  const pick = (k) => (x = (x * 1103515245 + 12345) % 2147483648) % k;
+  return Array.from({ length: n }, (_, i) => {
+    const words = Array.from({ length: 150 + pick(450) }, () => WORDS[pick(WORDS.length)]);
+    const at = pick(words.length - 3);
+    const text = words.slice(at, at + 3).join(' ');
+    const start = words.slice(0, at).join(' ').length + (at > 0 ? 1 : 0);
+    const question = `what ${Array.from({ length: 4 + pick(8) }, () => WORDS[pick(WORDS.length)]).join(' ')} ?`;
+    return { id: `q${i}`, title: undefined, question, context: words.join(' '), answers: { text: [text], answerStart: [start] }, isImpossible: false, line: 1 };
+  });
+}
+
+async function squadBench(modelDir) {
+  const examples = makeSquad(SQUAD);
+  const raw = Tokenizer.fromFile(path.join(modelDir, 'tokenizer.json'));
+  const tokenizer = await BertTokenizer.fromDirectory(modelDir);
+  const texts = examples.flatMap((e) => [e.question, e.context]);
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < texts.length; i += 512) {
+    const encodings = await raw.encodeBatch(texts.slice(i, i + 512), { addSpecialTokens: false });
+    for (const e of encodings) e.getIds();
+  }
+  const rawSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  t0 = process.hrtime.bigint();
+  const features = await buildQaFeatures(examples, tokenizer, { maxSeqLength: 384, docStride: 128, maxQueryLength: 64 }, true);
+  const ourSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(`\nSQuAD featurisation, ${SQUAD} examples of 150..600 words -> ${features.length} windows (384 tokens, doc_stride 128):`);
+  console.log(`  raw tokenizers encodeBatch (question and context) ${(SQUAD / rawSeconds).toFixed(0).padStart(8)} examples/s`);
+  console.log(`  bertrun buildQaFeatures (windows, offsets, targets) ${(SQUAD / ourSeconds).toFixed(0).padStart(7)} examples/s` +
+    ` (${(features.length / ourSeconds).toFixed(0)} windows/s)   ratio ${(rawSeconds / ourSeconds).toFixed(3)}`);
 }
 
 async function trainerOverheadBench() {
@@ -126,9 +164,10 @@ async function trainerOverheadBench() {
 
 (async () => {
   // Trainer first: the tokenizer's worker threads must not share the cores with the timed steps.
-  await trainerOverheadBench();
-  console.log('');
-  await tokenizationBench(findMiniLM());
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['trainer', 'pairs', 'squad'];
+  if (only.includes('trainer')) await trainerOverheadBench();
+  if (only.includes('pairs')) await tokenizationBench(findMiniLM());
+  if (only.includes('squad')) await squadBench(findMiniLM());
 })().catch((e) => {
   console.error(e);
   process.exit(1);
