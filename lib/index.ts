@@ -26,3 +26,4 @@ export { readSquad, squadExamples } from './data/question_answering/squad_reader
 export type { SquadExample, SquadDataset } from './data/question_answering/squad_reader';
 export { buildQaFeatures } from './data/question_answering/qa_features';
 export type { QaFeature, QaFeatureOptions } from './data/question_answering/qa_features';
+export * as tokenClassification from './data/token_classification';

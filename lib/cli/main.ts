@@ -26,6 +26,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async (argv) => {
         const task = taskOf(argv);
         if (task === 'question-answering') return (await import('./question_answering_command')).runQuestionAnswering(name, argv);
+        if (task === 'token-classification') return (await import('./token_classification_command')).runTokenClassification(name, argv);
         return (await import('./text_classification_command')).runTextClassification(name, argv);
       };
     default:

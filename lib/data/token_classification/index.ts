@@ -1,0 +1,17 @@
+export { readConllSentences } from './conll_reader';
+export type { ConllOptions } from './conll_reader';
+export { readJsonSentences } from './json_sentence_reader';
+export type { JsonSentenceOptions } from './json_sentence_reader';
+export { readTaggedSentences, taggedSentenceFormat } from './read_tagged_sentences';
+export type { TaggedSentenceFormat, TaggedSentenceOptions } from './read_tagged_sentences';
+export { describeWord, wordLine } from './tagged_sentence';
+export type { SentenceSource, TaggedSentence } from './tagged_sentence';
+export { bToILabel, resolveTokenLabels, tagIds } from './token_labels';
+export type { LabeledWords, TokenLabelOptions, TokenLabels, TokenLabelSource } from './token_labels';
+export { encodeWords } from './word_alignment';
+export type { WordEncoding, WordEncodingOptions } from './word_alignment';
+export { IGNORED_LABEL, alignLabels } from './label_alignment';
+export { buildTokenFeatures } from './token_features';
+export type { TokenFeature, TokenFeatureOptions, WordSequence } from './token_features';
+export { argmaxPerToken, logitsOfRow, predictWordLabels, tokenSequencesForSeqeval, wordSequencesForSeqeval } from './word_predictions';
+export type { PredictedFeature } from './word_predictions';
