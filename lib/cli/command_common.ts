@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
-import type { FlagValues } from './flags';
+import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
 
 /** A non-empty string flag, or undefined. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -38,4 +38,48 @@ export function writeEvalResults(outputDir: string, metrics: Record<string, numb
 export function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+}
+
+export type Command = 'train' | 'eval' | 'predict';
+
+/** What every train / eval / predict command starts from. */
+export interface CommandStart {
+  flags: FlagValues;
+  doTrain: boolean;
+  doEval: boolean;
+  doPredict: boolean;
+  modelDir: string;
+  outputDir: string;
+  args: TrainingArguments;
+}
+
+/**
+ * Parses the flags (printing the help and returning undefined for --help) and decides what to do
+ * and where: `bertrun train` implies --do_train, eval --do_eval, predict --do_predict, as in HF's scripts.
+ */
+export function startCommand(command: Command, argv: readonly string[], schema: FlagSchema, usage: string): CommandStart | undefined {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(formatHelp(`usage: bertrun ${command} ${usage}`, schema));
+    return undefined;
+  }
+  const flags = parseFlags([...argv], schema);
+  const modelDir = str(flags.model_name_or_path);
+  if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
+  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : modelDir);
+  if (!outputDir) throw new Error('--output_dir is required for training');
+  return {
+    flags, modelDir, outputDir, args: trainingArguments(flags, outputDir),
+    doTrain: command === 'train' || flags.do_train === true,
+    doEval: command === 'eval' || flags.do_eval === true,
+    doPredict: command === 'predict' || flags.do_predict === true,
+  };
+}
+
+/** config.json's id2label, or undefined (fromPretrained reports a broken config.json with its own error). */
+export function readConfigId2Label(modelDir: string): Record<string, string> | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { id2label?: Record<string, string> }).id2label;
+  } catch {
+    return undefined;
+  }
 }

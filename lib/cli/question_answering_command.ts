@@ -9,26 +9,14 @@ import { buildQaFeatures, type QaFeature } from '../data/question_answering/qa_f
 import { postprocessQaPredictions, writeQaPredictionFiles, type QaPredictions } from '../evaluation/qa_postprocess';
 import { squadV1Metrics, squadV2Metrics } from '../evaluation/squad_metrics';
 import { Trainer, type Predictions } from '../training/trainer';
-import { formatHelp, parseFlags, type FlagValues } from './flags';
-import { str, trainingArguments, writeEvalResults, writeJson } from './command_common';
+import type { FlagValues } from './flags';
+import { startCommand, str, writeEvalResults, writeJson, type Command } from './command_common';
 import { QUESTION_ANSWERING_FLAGS } from './question_answering_flags';
 
-type Command = 'train' | 'eval' | 'predict';
-
 export async function runQuestionAnswering(command: Command, argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(formatHelp(`usage: bertrun ${command} --task question-answering --model_name_or_path DIR --train_file train.json --validation_file dev.json --output_dir OUT [flags]`, QUESTION_ANSWERING_FLAGS));
-    return;
-  }
-  const flags = parseFlags(argv, QUESTION_ANSWERING_FLAGS);
-  const doTrain = command === 'train' || flags.do_train === true;
-  const doEval = command === 'eval' || flags.do_eval === true;
-  const doPredict = command === 'predict' || flags.do_predict === true;
-  const modelDir = str(flags.model_name_or_path);
-  if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
-  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : modelDir);
-  if (!outputDir) throw new Error('--output_dir is required for training');
-  const args = trainingArguments(flags, outputDir);
+  const started = startCommand(command, argv, QUESTION_ANSWERING_FLAGS, '--task question-answering --model_name_or_path DIR --train_file train.json --validation_file dev.json --output_dir OUT [flags]');
+  if (!started) return;
+  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args } = started;
   const version2 = flags.version_2_with_negative === true;
 
   // Every file is read and checked before the model is loaded or a step is taken.

@@ -14,11 +14,9 @@ import { cacheKey, cachedFeatures, fileDigest, tokenizerFingerprint } from '../d
 import type { TextFeature } from '../data/loader/collate';
 import { glueMetrics, meanSquaredError } from '../evaluation';
 import { Trainer, type EvalSet, type Predictions } from '../training/trainer';
-import { formatHelp, parseFlags, type FlagValues } from './flags';
-import { str, trainingArguments, writeEvalResults, writeJson } from './command_common';
+import type { FlagValues } from './flags';
+import { readConfigId2Label, startCommand, str, writeEvalResults, writeJson, type Command } from './command_common';
 import { TEXT_CLASSIFICATION_FLAGS } from './text_classification_flags';
-
-type Command = 'train' | 'eval' | 'predict';
 
 interface LoadedSplit {
   name: string;
@@ -38,23 +36,13 @@ interface Datasets {
 const columnRef = (v: unknown): string | number => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : String(v));
 
 export async function runTextClassification(command: Command, argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(formatHelp(`usage: bertrun ${command} --model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]`, TEXT_CLASSIFICATION_FLAGS));
-    return;
-  }
-  const flags = parseFlags(argv, TEXT_CLASSIFICATION_FLAGS);
-  const doTrain = command === 'train' || flags.do_train === true;
-  const doEval = command === 'eval' || flags.do_eval === true;
-  const doPredict = command === 'predict' || flags.do_predict === true;
-  const modelDir = str(flags.model_name_or_path);
-  if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
-  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : modelDir);
-  if (!outputDir) throw new Error('--output_dir is required for training');
-  const args = trainingArguments(flags, outputDir);
+  const started = startCommand(command, argv, TEXT_CLASSIFICATION_FLAGS, '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]');
+  if (!started) return;
+  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args } = started;
 
   const tokenizer = await BertTokenizer.fromDirectory(str(flags.tokenizer_name) ?? modelDir);
   const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict });
-  const configLabels = readConfigLabels(modelDir);
+  const configLabels = readConfigId2Label(modelDir);
   const labels = resolveLabels({
     ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
     ...(data.preset && data.preset.labels.length > 0 ? { fromTask: data.preset.labels } : {}),
@@ -176,14 +164,6 @@ async function featuresFor(split: LoadedSplit, tokenizer: BertTokenizer, maxSeqL
   return features;
 }
 
-function readConfigLabels(modelDir: string): Record<string, string> | undefined {
-  try {
-    const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { id2label?: Record<string, string> };
-    return config.id2label;
-  } catch {
-    return undefined; // fromPretrained reports a broken config.json with its own error
-  }
-}
 
 function argmaxRows(p: Predictions): number[] {
   const out: number[] = [];

@@ -14,34 +14,23 @@ import { predictWordLabels, tokenSequencesForSeqeval } from '../data/token_class
 import type { TextFeature } from '../data/loader/collate';
 import { accuracyScore, classificationReport, f1Score, precisionScore, recallScore } from '../evaluation/seqeval';
 import { Trainer, type Predictions } from '../training/trainer';
-import { formatHelp, parseFlags, type FlagValues } from './flags';
-import { str, trainingArguments, writeEvalResults, writeJson } from './command_common';
+import type { FlagValues } from './flags';
+import { readConfigId2Label, startCommand, str, writeEvalResults, writeJson, type Command } from './command_common';
 import { TOKEN_CLASSIFICATION_FLAGS } from './token_classification_flags';
 
-type Command = 'train' | 'eval' | 'predict';
-
 export async function runTokenClassification(command: Command, argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(formatHelp(`usage: bertrun ${command} --task token-classification --model_name_or_path DIR --train_file train.conll --validation_file dev.conll --output_dir OUT [flags]`, TOKEN_CLASSIFICATION_FLAGS));
-    return;
-  }
-  const flags = parseFlags(argv, TOKEN_CLASSIFICATION_FLAGS);
-  const doTrain = command === 'train' || flags.do_train === true;
-  const doEval = command === 'eval' || flags.do_eval === true;
-  const doPredict = command === 'predict' || flags.do_predict === true;
-  const modelDir = str(flags.model_name_or_path);
-  if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
-  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : modelDir);
-  if (!outputDir) throw new Error('--output_dir is required for training');
-  const args = trainingArguments(flags, outputDir);
+  const started = startCommand(command, argv, TOKEN_CLASSIFICATION_FLAGS, '--task token-classification --model_name_or_path DIR --train_file train.conll --validation_file dev.conll --output_dir OUT [flags]');
+  if (!started) return;
+  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args } = started;
 
   // Every file is read and every tag checked before the model is loaded or a step is taken.
   const train = doTrain ? await loadSplit(flags, 'train_file', 'max_train_samples', 'training') : undefined;
   const dev = doEval || (doTrain && str(flags.validation_file)) ? await loadSplit(flags, 'validation_file', 'max_eval_samples', 'evaluation') : undefined;
   const test = doPredict ? await loadSplit(flags, 'test_file', 'max_predict_samples', 'prediction') : undefined;
+  const fromConfig = readConfigId2Label(modelDir);
   const labels = resolveTokenLabels({
     ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
-    ...(configLabels(modelDir) ? { fromConfig: configLabels(modelDir)! } : {}),
+    ...(fromConfig ? { fromConfig } : {}),
     // run_ner infers the labels from the evaluation data when it does not train.
     ...(train ? { train } : dev ? { train: dev } : {}),
   });
@@ -107,13 +96,6 @@ function trainerFeatures(features: readonly TokenFeature[]): TextFeature[] {
   return features.map((f) => ({ inputIds: f.inputIds, tokenTypeIds: f.tokenTypeIds, ...(f.labels ? { tokenLabels: f.labels } : {}) }));
 }
 
-function configLabels(modelDir: string): Record<string, string> | undefined {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { id2label?: Record<string, string> }).id2label;
-  } catch {
-    return undefined; // fromPretrained reports a broken config.json with its own error
-  }
-}
 
 /** run_ner's compute_metrics: seqeval on the labelled tokens (first sub-token of each word). */
 function nerMetrics(features: readonly TokenFeature[], p: Predictions, labels: TokenLabels, perType: boolean): Record<string, number> {

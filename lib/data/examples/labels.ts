@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../evaluation/python_strings';
 import { DataError } from '../readers/data_error';
 import type { RawLabel, SourceLocation } from './text_examples';
 
@@ -213,7 +214,8 @@ function labelKeys(example: LabeledExample, multi: boolean, delimiter: string | 
   return [key];
 }
 
-function checkedList(list: readonly string[], what: string): readonly string[] {
+/** The list when it is non-empty, of non-empty strings, without repeats; an Error naming `what` otherwise. */
+export function checkedList(list: readonly string[], what: string): readonly string[] {
   if (list.length === 0) throw new Error(`${what}: the label list is empty`);
   const seen = new Set<string>();
   for (const l of list) {
@@ -224,7 +226,8 @@ function checkedList(list: readonly string[], what: string): readonly string[] {
   return [...list];
 }
 
-function configLabels(id2label: Readonly<Record<string, string>>): { labels: string[]; isDefault: boolean } {
+/** config.json's id2label as a list in id order, and whether it is transformers' untrained LABEL_i default. */
+export function configLabels(id2label: Readonly<Record<string, string>>): { labels: string[]; isDefault: boolean } {
   const entries = Object.entries(id2label);
   const labels = new Array<string>(entries.length);
   for (const [id, name] of entries) {
@@ -264,17 +267,6 @@ function sortLabels(labels: string[]): string[] {
   return labels.sort(compareCodePoints);
 }
 
-function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
-    const d = (x.value.codePointAt(0) ?? 0) - (y.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-}
 
 function describeSource(source: LabelSource): string {
   switch (source) {

@@ -1,5 +1,7 @@
 // The label list of a token-classification task, decided as run_ner.py decides it.
 import { DataError } from '../readers/data_error';
+import { checkedList, configLabels } from '../examples/labels';
+import { compareCodePoints } from '../../evaluation/python_strings';
 import { describeWord, wordLine, type SentenceSource, type TaggedSentence } from './tagged_sentence';
 
 /** Where the label list came from. */
@@ -111,43 +113,8 @@ export function bToILabel(labels: readonly string[]): number[] {
   });
 }
 
-function checkedList(list: readonly string[], what: string): readonly string[] {
-  if (list.length === 0) throw new Error(`${what}: the label list is empty`);
-  const seen = new Set<string>();
-  for (const l of list) {
-    if (typeof l !== 'string' || l.length === 0) throw new Error(`${what}: labels must be non-empty strings, got ${JSON.stringify(l)}`);
-    if (seen.has(l)) throw new Error(`${what}: label ${JSON.stringify(l)} appears twice`);
-    seen.add(l);
-  }
-  return [...list];
-}
 
-function configLabels(id2label: Readonly<Record<string, string>>): { labels: string[]; isDefault: boolean } {
-  const entries = Object.entries(id2label);
-  const labels = new Array<string>(entries.length);
-  for (const [id, name] of entries) {
-    const i = /^\d+$/.test(id) ? Number(id) : -1;
-    if (i < 0 || i >= entries.length || labels[i] !== undefined) {
-      throw new Error(`config.json id2label must map the ids 0..${entries.length - 1} to names, got key ${JSON.stringify(id)}`);
-    }
-    labels[i] = String(name);
-  }
-  checkedList(labels, 'config.json id2label');
-  return { labels, isDefault: labels.every((l, i) => l === `LABEL_${i}`) };
-}
 
-/** Python's string order: by code point, not by UTF-16 unit. */
-function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
-    const d = (x.value.codePointAt(0) ?? 0) - (y.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-}
 
 function describeSource(source: TokenLabelSource): string {
   switch (source) {
