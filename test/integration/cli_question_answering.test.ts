@@ -8,6 +8,9 @@ import * as path from 'path';
 import { main } from '../../lib/cli/main';
 import { BertModel } from '../../lib/models/bert_model';
 import { SeededRandom } from '../../lib/data/loader/seeded_random';
+import { readSquad } from '../../lib/data/question_answering/squad_reader';
+import { buildQaFeatures } from '../../lib/data/question_answering/qa_features';
+import { BertTokenizer } from '../../lib/tokenization/bert_tokenizer';
 
 const FILLER = ['the', 'a', 'on', 'and', 'then', 'later', 'people', 'walked', 'over', 'hill', 'road', 'sun', 'rain', 'day', 'night', 'town', 'market', 'saw', 'was', 'there', 'near', 'old', 'new', 'house', 'river', 'bridge', 'window', 'door'];
 const COLORS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'black', 'white'];
@@ -80,6 +83,10 @@ test('SQuAD v1.1: trains from scratch to dev F1 >= 80 on multi-window contexts; 
   const code = await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(root, 'train-v1.json'), '--validation_file', path.join(root, 'dev-v1.json'), '--do_eval', '--output_dir', out, ...COMMON]);
   expect(logs.filter((l) => /bertrun train:/.test(l))).toEqual([]);
   expect(code).toBe(0);
+  // The dev contexts need several windows each at these settings.
+  const dev = await readSquad(path.join(root, 'dev-v1.json'));
+  const windows = await buildQaFeatures(dev.examples, await BertTokenizer.fromDirectory(modelDir), { maxSeqLength: 64, docStride: 16, maxQueryLength: 8 }, false);
+  expect(windows.length).toBeGreaterThanOrEqual(3 * dev.examples.length);
   const results = readJson(path.join(out, 'eval_results.json'));
   expect(results.eval_f1).toBeGreaterThanOrEqual(80);
   expect(results.eval_exact_match).toBeGreaterThanOrEqual(70);
