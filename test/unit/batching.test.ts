@@ -50,6 +50,7 @@ test('float labels: regression [batch] and multi-label [batch, labels]', () => {
   expect(reg.labelShape).toEqual([2]);
   const multi = collate([{ inputIds: [1], tokenTypeIds: [0], label: [1, 0, 1] }], { padTokenId: 0, floatLabels: true });
   expect(multi.labelShape).toEqual([1, 3]);
+  expect(() => collate([{ inputIds: [1], tokenTypeIds: [0], label: [1, 0, 1] }], { padTokenId: 0 })).toThrow(/multi-hot labels need floatLabels/);
 });
 
 test('token labels pad with -100 to the batch length; QA batches carry start/end positions', () => {

@@ -71,6 +71,7 @@ export function collate(features: readonly TextFeature[], options: CollateOption
       batch.labels = Float32Array.from(features.flatMap((f) => (Array.isArray(f.label) ? f.label : [f.label as number])));
       batch.labelShape = width === 1 && !Array.isArray(features[0].label) ? [rows] : [rows, width];
     } else {
+      if (features.some((f) => Array.isArray(f.label))) throw new Error('multi-hot labels need floatLabels (multi-label classification)');
       batch.labels = Int32Array.from(features.map((f) => f.label as number));
     }
   } else if (labeled.length > 0) {
