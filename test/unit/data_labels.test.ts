@@ -1,20 +1,11 @@
-import { DataError } from '../../lib/data/readers/data_error';
 import { encodeLabel, resolveLabels, type LabeledExample } from '../../lib/data/examples/labels';
 import type { RawLabel } from '../../lib/data/examples/text_examples';
+import { dataError } from '../helpers/data_error';
 
 const FILE = 'data/train.tsv';
 const ex = (label: RawLabel | undefined, line = 2, file = FILE): LabeledExample => (label === undefined ? { source: { file, line } } : { label, source: { file, line } });
 const train = (...labels: RawLabel[]): LabeledExample[] => labels.map((l, i) => ex(l, i + 2));
 
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('resolveLabels: where the list comes from', () => {
   test('inferred from training data, sorted like run_glue (code points; numbers numerically)', () => {

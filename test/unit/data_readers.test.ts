@@ -1,24 +1,11 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { DataError } from '../../lib/data/readers/data_error';
 import { readRecords, type ReadRecordsOptions, type SourceRecord } from '../../lib/data/readers/read_records';
 import { detectRecordFormat } from '../../lib/data/readers/record_format';
+import { tempDirPerTest } from '../helpers/temp_dir';
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-readers-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(name: string, content: string | Buffer): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { dir: tmpDir, write } = tempDirPerTest('bertrun-readers-');
 
 async function collect(file: string, options?: ReadRecordsOptions): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
@@ -218,7 +205,7 @@ describe('formats, files, encodings', () => {
   });
 
   test('a missing file says so with its path', async () => {
-    const file = path.join(dir, 'nope', 'train.tsv');
+    const file = path.join(tmpDir(), 'nope', 'train.tsv');
     const err = await failure(file);
     expect(err.code).toBe('MISSING_FILE');
     expect(err.message).toBe(`${file}: file not found. Check the path (relative paths are resolved from the current directory)`);

@@ -1,20 +1,10 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { SquadJsonScanner } from '../../lib/data/question_answering/squad_json_scanner';
 import { readSquad } from '../../lib/data/question_answering/squad_reader';
+import { tempDirPerTest } from '../helpers/temp_dir';
 
-let tmp: string;
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-squad-'));
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  fs.writeFileSync(file, text);
-  return file;
-}
+const { dir: tmpDir, write } = tempDirPerTest('bertrun-squad-');
 
 // The independent reading: the whole file through JSON.parse, walked by hand.
 function expectedExamples(text: string) {
@@ -104,7 +94,7 @@ test.each([
 });
 
 test('a large file streams through (20,000 paragraphs, about 12 MB)', async () => {
-  const file = path.join(tmp, 'large.json');
+  const file = path.join(tmpDir(), 'large.json');
   const out = fs.createWriteStream(file);
   out.write('{"version": "1.1", "data": [{"title": "big", "paragraphs": [');
   const context = 'lorem ipsum dolor sit amet '.repeat(20);

@@ -1,5 +1,5 @@
-import { DataError } from '../../lib/data/readers/data_error';
 import { bToILabel, resolveTokenLabels, tagIds, type TaggedSentence } from '../../lib/data/token_classification';
+import { dataError } from '../helpers/data_error';
 
 const conll = (line: number, tokens: string[], tags: string[]): TaggedSentence => ({ tokens, tags, source: { file: 'train.txt', line, tokenPerLine: true } });
 const jsonl = (line: number, tokens: string[], tags: string[]): TaggedSentence => ({ tokens, tags, source: { file: 'train.jsonl', line, tokenPerLine: false } });
@@ -9,15 +9,6 @@ const TRAIN = [
   conll(9, ['Peter', 'Blackburn'], ['B-PER', 'I-PER']),
 ];
 
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('resolveTokenLabels', () => {
   test('inferred from the training tags, sorted like Python (run_ner.py get_label_list)', () => {

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { DataError } from '../../lib/data/readers/data_error';
@@ -10,20 +8,9 @@ import {
   taggedSentenceFormat,
   type TaggedSentence,
 } from '../../lib/data/token_classification';
+import { tempDirPerTest } from '../helpers/temp_dir';
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-ner-readers-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(name: string, content: string | Buffer): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { dir: tmpDir, write } = tempDirPerTest('bertrun-ner-readers-');
 
 async function failure(read: Promise<unknown>): Promise<DataError> {
   try {
@@ -133,7 +120,7 @@ describe('CoNLL', () => {
   });
 
   test('a missing file and invalid UTF-8 are reported by the shared readers', async () => {
-    const missing = await failure(readConllSentences(path.join(dir, 'nope.txt')));
+    const missing = await failure(readConllSentences(path.join(tmpDir(), 'nope.txt')));
     expect(missing.code).toBe('MISSING_FILE');
     const latin1 = await failure(readConllSentences(write('latin1.txt', Buffer.from('John B-PER\n\nCaf\xe9 O\n', 'latin1'))));
     expect([latin1.code, latin1.line]).toEqual(['INVALID_ENCODING', 3]);
