@@ -243,7 +243,7 @@ describe('format from the extension', () => {
     }
     expect(err).toBeInstanceOf(DataError);
     expect((err as DataError).message).toBe('data/train.csv: cannot tell the format from the extension ".csv". Rename the file ' +
-      '(.json, .jsonl, .ndjson, .conll, .conll03, .txt, .tsv, .tab, .bio, .iob, .iob2) or pass the format explicitly (format: "conll" | "json" | "jsonl")');
+      '(.json, .jsonl, .ndjson, .conll, .conll03, .txt, .tsv, .tab, .bio, .iob, .iob2) or pass the format explicitly (format: "json" | "jsonl" | "conll")');
   });
 
   test('readTaggedSentences passes the options on', async () => {

@@ -1,5 +1,4 @@
-import * as path from 'path';
-import { DataError } from '../readers/data_error';
+import { formatFromExtension } from '../readers/record_format';
 import { readConllSentences, type ConllOptions } from './conll_reader';
 import { readJsonSentences, type JsonSentenceOptions } from './json_sentence_reader';
 import type { TaggedSentence } from './tagged_sentence';
@@ -28,25 +27,7 @@ const BY_EXTENSION: Readonly<Record<string, TaggedSentenceFormat>> = {
 
 /** The layout of `file`: `explicit` when given, else from its extension; a {@link DataError} when neither says. */
 export function taggedSentenceFormat(file: string, explicit?: TaggedSentenceFormat): TaggedSentenceFormat {
-  if (explicit !== undefined) {
-    if (explicit !== 'conll' && explicit !== 'json' && explicit !== 'jsonl') {
-      throw new DataError('UNKNOWN_FORMAT', file, undefined, `unknown format ${JSON.stringify(explicit)}`, 'Use one of: conll, json, jsonl');
-    }
-    return explicit;
-  }
-  let name = path.basename(file).toLowerCase();
-  if (name.endsWith('.gz')) name = name.slice(0, -3);
-  const format = BY_EXTENSION[path.extname(name)];
-  if (format === undefined) {
-    throw new DataError(
-      'UNKNOWN_FORMAT',
-      file,
-      undefined,
-      `cannot tell the format from the extension ${JSON.stringify(path.extname(name))}`,
-      `Rename the file (${Object.keys(BY_EXTENSION).join(', ')}) or pass the format explicitly (format: "conll" | "json" | "jsonl")`,
-    );
-  }
-  return format;
+  return formatFromExtension(file, BY_EXTENSION, explicit);
 }
 
 /**
