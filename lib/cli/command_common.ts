@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
+import type { Trainer, TrainResult } from '../training/trainer';
 import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
 
 /** A non-empty string flag, or undefined. */
@@ -82,4 +83,12 @@ export function readConfigId2Label(modelDir: string): Record<string, string> | u
   } catch {
     return undefined;
   }
+}
+
+/** Trains (resuming from --resume_from_checkpoint: a directory or "latest") and records training_args.json. */
+export async function trainAndRecord(trainer: Trainer, start: CommandStart): Promise<TrainResult> {
+  const resume = str(start.flags.resume_from_checkpoint);
+  const result = await trainer.train(resume === 'latest' ? true : resume);
+  writeJson(path.join(start.outputDir, 'training_args.json'), start.args);
+  return result;
 }

@@ -10,7 +10,7 @@ import { postprocessQaPredictions, writeQaPredictionFiles, type QaPredictions } 
 import { squadV1Metrics, squadV2Metrics } from '../evaluation/squad_metrics';
 import { Trainer, type Predictions } from '../training/trainer';
 import type { FlagValues } from './flags';
-import { startCommand, str, writeEvalResults, writeJson, type Command } from './command_common';
+import { startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Command } from './command_common';
 import { QUESTION_ANSWERING_FLAGS } from './question_answering_flags';
 
 export async function runQuestionAnswering(command: Command, argv: string[]): Promise<void> {
@@ -59,11 +59,7 @@ export async function runQuestionAnswering(command: Command, argv: string[]): Pr
   });
 
   const results: Record<string, number> = {};
-  if (doTrain) {
-    const resume = str(flags.resume_from_checkpoint);
-    Object.assign(results, await trainer.train(resume === 'latest' ? true : resume));
-    writeJson(path.join(outputDir, 'training_args.json'), args);
-  }
+  if (doTrain) Object.assign(results, await trainAndRecord(trainer, started));
   if (doEval) {
     if (!dev) throw new Error('--do_eval needs --validation_file');
     const metrics = await trainer.evaluate({ features: devFeatures, metrics: devMetrics });

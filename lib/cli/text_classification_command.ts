@@ -15,7 +15,7 @@ import type { TextFeature } from '../data/loader/collate';
 import { glueMetrics, meanSquaredError } from '../evaluation';
 import { Trainer, type EvalSet, type Predictions } from '../training/trainer';
 import type { FlagValues } from './flags';
-import { readConfigId2Label, startCommand, str, writeEvalResults, writeJson, type Command } from './command_common';
+import { readConfigId2Label, startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Command } from './command_common';
 import { TEXT_CLASSIFICATION_FLAGS } from './text_classification_flags';
 
 interface LoadedSplit {
@@ -85,12 +85,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
     tokenizer,
   });
   const results: Record<string, number> = {};
-  if (doTrain) {
-    const resume = str(flags.resume_from_checkpoint);
-    const out = await trainer.train(resume === 'latest' ? true : resume);
-    Object.assign(results, out);
-    writeJson(path.join(outputDir, 'training_args.json'), args);
-  }
+  if (doTrain) Object.assign(results, await trainAndRecord(trainer, started));
   if (doEval) {
     if (evalSets.length === 0) throw new Error('--do_eval needs --validation_file or --task_name with --data_dir');
     const metrics: Record<string, number> = {};

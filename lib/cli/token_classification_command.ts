@@ -15,7 +15,7 @@ import type { TextFeature } from '../data/loader/collate';
 import { accuracyScore, classificationReport, f1Score, precisionScore, recallScore } from '../evaluation/seqeval';
 import { Trainer, type Predictions } from '../training/trainer';
 import type { FlagValues } from './flags';
-import { readConfigId2Label, startCommand, str, writeEvalResults, writeJson, type Command } from './command_common';
+import { readConfigId2Label, startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Command } from './command_common';
 import { TOKEN_CLASSIFICATION_FLAGS } from './token_classification_flags';
 
 export async function runTokenClassification(command: Command, argv: string[]): Promise<void> {
@@ -60,11 +60,7 @@ export async function runTokenClassification(command: Command, argv: string[]): 
   });
 
   const results: Record<string, number> = {};
-  if (doTrain) {
-    const resume = str(flags.resume_from_checkpoint);
-    Object.assign(results, await trainer.train(resume === 'latest' ? true : resume));
-    writeJson(path.join(outputDir, 'training_args.json'), args);
-  }
+  if (doTrain) Object.assign(results, await trainAndRecord(trainer, started));
   if (doEval) {
     if (!dev) throw new Error('--do_eval needs --validation_file');
     const metrics = await trainer.evaluate({ features: trainerFeatures(devFeatures), metrics: devMetrics });
