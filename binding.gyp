@@ -14,17 +14,24 @@
         "native/bindings/batch.cc",
         "native/bindings/model_binding.cc",
         "native/bindings/rng_binding.cc",
-        "native/bindings/addon.cc"
+        "native/bindings/process_group_binding.cc",
+        "native/bindings/addon.cc",
+        "native/dist/heartbeat.cc",
+        "native/dist/process_group.cc",
+        "native/dist/gradient_sync.cc",
+        "native/dist/nccl_unavailable.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "native",
+        "native/dist/gloo_declarations",
         "<!@(node scripts/find-libtorch.js --include-dirs)"
       ],
       "defines": [
         "NAPI_VERSION=8",
         "NODE_ADDON_API_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "USE_C10D_GLOO=1",
         "BERTRUN_TORCH_VERSION=\"<!(node scripts/find-libtorch.js --version)\""
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "bindings/model_binding.h"
+#include "bindings/process_group_binding.h"
 #include "bindings/rng_binding.h"
 #include "common/error_message.h"
 
@@ -22,6 +23,11 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("builtWithCuda", true);
 #else
   o.Set("builtWithCuda", false);
+#endif
+#ifdef BERTRUN_WITH_NCCL
+  o.Set("builtWithNccl", true);
+#else
+  o.Set("builtWithNccl", false);
 #endif
   o.Set("cudaAvailable", torch::cuda::is_available());
   o.Set("cudaDeviceCount", Napi::Number::New(env, static_cast<double>(torch::cuda::device_count())));
@@ -45,6 +51,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   using namespace bertrun;
   exports.Set("NativeModel", ModelBinding::Define(env));
+  exports.Set("NativeProcessGroup", ProcessGroupBinding::Define(env));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   register_rng_functions(env, exports);

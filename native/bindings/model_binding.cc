@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "bindings/batch.h"
+#include "bindings/process_group_binding.h"
 #include "common/async_job.h"
 #include "common/js_guard.h"
 #include "common/tensor_convert.h"
@@ -154,7 +155,10 @@ Napi::Function ModelBinding::Define(Napi::Env env) {
                       InstanceMethod("getStateDict", &ModelBinding::GetStateDict),
                       InstanceMethod("loadStateDict", &ModelBinding::LoadStateDict),
                       InstanceMethod("getOptimizerState", &ModelBinding::GetOptimizerState),
-                      InstanceMethod("loadOptimizerState", &ModelBinding::LoadOptimizerState)});
+                      InstanceMethod("loadOptimizerState", &ModelBinding::LoadOptimizerState),
+                      InstanceMethod("attachProcessGroup", &ModelBinding::AttachProcessGroup),
+                      InstanceMethod("broadcastParameters", &ModelBinding::BroadcastParameters),
+                      InstanceMethod("gradientSyncStats", &ModelBinding::GradientSyncStats)});
 }
 
 // new NativeModel(config, task, { device, seed })
@@ -263,8 +267,10 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
   });
 }
 
-// forwardBackward(batch, { lossScale = 1, returnLoss = false, skipPadding = true }) -> number | undefined
-// Gradients accumulate across calls until zeroGrad. The unscaled loss is summed on the device
+// forwardBackward(batch, { lossScale = 1, returnLoss = false, skipPadding = true, syncGradients = true })
+//   -> number | undefined
+// Gradients accumulate across calls until zeroGrad. With a process group attached, syncGradients
+// averages them over all ranks during backward (false: an accumulation micro-step, local only). The unscaled loss is summed on the device
 // and read back only by takeLoss(), so a step needs no device-to-host sync.
 Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -272,6 +278,7 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
       auto batch = std::make_shared<HostBatch>(batch_from_js(info[0]));
       const double loss_scale = number_option(info[1], "lossScale", 1.0);
       const bool return_loss = bool_option(info[1], "returnLoss", false);
+      const bool sync_gradients = bool_option(info[1], "syncGradients", true);
       ForwardOptions options;
       options.skip_padding = bool_option(info[1], "skipPadding", true);
       auto loss_value = std::make_shared<double>(0.0);
@@ -287,7 +294,10 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
             auto on_device = batch_to_device(*batch, device_);
             auto out = model_->forward(on_device.inputs, on_device.labels, options);
             auto loss = out.loss;
+            auto sync = gradient_sync_;
+            if (sync) sync->begin_backward(sync_gradients);
             (loss_scale == 1.0 ? loss : loss * loss_scale).backward();
+            if (sync) sync->end_backward();
             auto detached = loss.detach();
             loss_sum_ = loss_sum_.defined() ? loss_sum_ + detached : detached.clone();
             ++loss_count_;
@@ -486,6 +496,58 @@ Napi::Value ModelBinding::LoadOptimizerState(const Napi::CallbackInfo& info) {
         optimizer().import_state(state);
       }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
   });
+}
+
+// attachProcessGroup(group, { bucketCapMb = 25 }): gradients are averaged over the group from now on.
+Napi::Value ModelBinding::AttachProcessGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return js_guard(env, [&]() -> Napi::Value {
+      if (!info[0].IsObject()) throw std::invalid_argument("attachProcessGroup needs a NativeProcessGroup");
+      auto group = Napi::ObjectWrap<ProcessGroupBinding>::Unwrap(info[0].As<Napi::Object>())->group(env);
+      const double cap_mb = number_option(info[1], "bucketCapMb", 25.0);
+      if (!(cap_mb > 0)) throw std::invalid_argument("ddp_bucket_cap_mb must be > 0");
+      return AsyncJob::Start(env, Value(), [=] {
+        std::lock_guard<std::mutex> lock(*busy_);
+        if (device_.is_cuda() != group->options().device.is_cuda())
+          throw std::invalid_argument("the model is on " + device_.str() + " but the process group's backend is " + group->options().backend +
+                                      ": use gloo for CPU and nccl for CUDA");
+        std::vector<torch::Tensor> params;
+        for (const auto& [name, p] : named_parameters()) params.push_back(p);
+        gradient_sync_.reset();
+        gradient_sync_ = std::make_shared<GradientSync>(group, params, static_cast<int64_t>(cap_mb * 1024 * 1024));
+        group_ = group;
+      }, nullptr);
+  });
+}
+
+// broadcastParameters(root = 0): every parameter and buffer takes root's values (DDP's start).
+Napi::Value ModelBinding::BroadcastParameters(const Napi::CallbackInfo& info) {
+  const int root = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  return AsyncJob::Start(info.Env(), Value(), [=] {
+    std::lock_guard<std::mutex> lock(*busy_);
+    if (!group_) throw std::invalid_argument("broadcastParameters: attach a process group first");
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> tensors;
+    for (const auto& [name, p] : named_parameters()) tensors.push_back(p.detach());
+    for (const auto& item : model_->named_buffers(/*recurse=*/true)) tensors.push_back(item.value());
+    group_->broadcast(tensors, root, "broadcast of the initial parameters from rank " + std::to_string(root));
+  }, nullptr);
+}
+
+// gradientSyncStats() -> { buckets, bucketBytes, syncedSteps, exposedWaitMs, bucketsDoneBeforeWait } | null
+Napi::Value ModelBinding::GradientSyncStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unique_lock<std::mutex> lock(*busy_, std::try_to_lock);
+  if (!lock.owns_lock()) throw Napi::Error::New(env, "model is busy: await the running call before reading gradient sync stats");
+  if (!gradient_sync_) return env.Null();
+  const auto& s = gradient_sync_->stats();
+  auto o = Napi::Object::New(env);
+  o.Set("buckets", Napi::Number::New(env, static_cast<double>(gradient_sync_->bucket_count())));
+  o.Set("bucketBytes", Napi::Number::New(env, static_cast<double>(s.bucket_bytes)));
+  o.Set("syncedSteps", Napi::Number::New(env, static_cast<double>(s.synced_steps)));
+  o.Set("exposedWaitMs", Napi::Number::New(env, s.exposed_wait_ms));
+  o.Set("bucketsDoneBeforeWait", Napi::Number::New(env, static_cast<double>(s.buckets_done_before_wait)));
+  return o;
 }
 
 }  // namespace bertrun

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "dist/gradient_sync.h"
 #include "model/heads.h"
 #include "train/adamw.h"
 
@@ -33,6 +34,9 @@ class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
   Napi::Value LoadStateDict(const Napi::CallbackInfo& info);
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value LoadOptimizerState(const Napi::CallbackInfo& info);
+  Napi::Value AttachProcessGroup(const Napi::CallbackInfo& info);
+  Napi::Value BroadcastParameters(const Napi::CallbackInfo& info);
+  Napi::Value GradientSyncStats(const Napi::CallbackInfo& info);
 
   std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
   AdamW& optimizer();  // created with defaults on first use
@@ -43,6 +47,8 @@ class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
   AdamWOptions optimizer_options_;
   torch::Tensor loss_sum_;  // running sum of unscaled losses since the last TakeLoss, on device
   int64_t loss_count_ = 0;
+  std::shared_ptr<ProcessGroup> group_;
+  std::shared_ptr<GradientSync> gradient_sync_;  // DDP: set by attachProcessGroup
   std::shared_ptr<std::mutex> busy_ = std::make_shared<std::mutex>();
 };
 
