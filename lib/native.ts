@@ -51,8 +51,23 @@ export interface ForwardBackwardOptions {
   lossScale?: number;
   /** Read the loss back now (one device sync) instead of leaving it for takeLoss(). */
   returnLoss?: boolean;
+  /**
+   * With a process group attached: average gradients over the ranks during this backward
+   * (default). false for accumulation micro-steps before the last, which stay local.
+   */
+  syncGradients?: boolean;
   /** As in ForwardOptions; the loss and gradients are the same either way. */
   skipPadding?: boolean;
+}
+
+export interface GradientSyncStats {
+  buckets: number;
+  bucketBytes: number;
+  syncedSteps: number;
+  /** Time spent after backward waiting for all-reduces still in flight. */
+  exposedWaitMs: number;
+  /** Buckets whose all-reduce had finished before backward did (fully hidden). */
+  bucketsDoneBeforeWait: number;
 }
 
 export interface NativeModel {
@@ -74,11 +89,36 @@ export interface NativeModel {
   loadStateDict(tensors: NamedTensor[]): Promise<void>;
   getOptimizerState(): Promise<NamedTensor[]>;
   loadOptimizerState(tensors: NamedTensor[]): Promise<void>;
+  /** DDP: from now on forwardBackward averages gradients over the group (bucketed, during backward). */
+  attachProcessGroup(group: NativeProcessGroup, options?: { bucketCapMb?: number }): Promise<void>;
+  /** Every parameter and buffer takes root's values. */
+  broadcastParameters(root?: number): Promise<void>;
+  gradientSyncStats(): GradientSyncStats | null;
+}
+
+export interface NativeProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  hostStore: boolean;
+  storePrefix: string;
+  timeoutMs: number;
+  backend: string;
+  device: string;
+}
+
+export interface NativeProcessGroup {
+  connect(): Promise<void>;
+  allreduceSum(values: Float64Array, what?: string): Promise<Float64Array>;
+  allgatherBytes(bytes: Uint8Array, what?: string): Promise<Uint8Array[]>;
+  barrier(): Promise<void>;
 }
 
 export interface NativeBuildInfo {
   torchVersion: string;
   builtWithCuda: boolean;
+  builtWithNccl: boolean;
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   numThreads: number;
@@ -88,6 +128,7 @@ export interface NativeBuildInfo {
 
 export interface NativeAddon {
   NativeModel: new (config: Record<string, unknown>, task: string, options: { device: string; seed: number }) => NativeModel;
+  NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
   buildInfo(): NativeBuildInfo;
   setNumThreads(n: number): void;
   manualSeed(seed: number): Promise<void>;
@@ -123,12 +164,15 @@ function loadError(problem: string, fixes: string[]): Error {
   return new Error(`bertrun: ${problem}\nPossible fixes:\n${fixes.map((f) => `  - ${f}`).join('\n')}`);
 }
 
-/** The addon, loaded once; intra-op threads default to the available cores (BERTRUN_NUM_THREADS overrides). */
+/**
+ * The addon, loaded once. Intra-op threads: BERTRUN_NUM_THREADS, else OMP_NUM_THREADS (a
+ * launcher splits the cores between its workers that way), else the available cores.
+ */
 export function native(): NativeAddon {
   if (!loaded) {
     loaded = loadAddon(packageRoot());
-    const threads = Number(process.env.BERTRUN_NUM_THREADS ?? os.availableParallelism());
-    loaded.setNumThreads(Math.max(1, Math.floor(threads)));
+    const threads = Number(process.env.BERTRUN_NUM_THREADS || process.env.OMP_NUM_THREADS || os.availableParallelism());
+    loaded.setNumThreads(Number.isFinite(threads) && threads >= 1 ? Math.floor(threads) : os.availableParallelism());
   }
   return loaded;
 }

@@ -2,6 +2,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
+import { readDistributedEnvironment, restartCount } from '../distributed/environment';
+import { ProcessGroup } from '../distributed/process_group';
+import { listCheckpoints } from '../training/checkpoint';
 import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
 import type { Trainer, TrainResult } from '../training/trainer';
 import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
@@ -25,6 +28,7 @@ export function trainingArguments(flags: FlagValues, outputDir: string): Trainin
     metric_for_best_model: pick('metric_for_best_model') ?? null, greater_is_better: pick('greater_is_better') ?? null,
     seed: pick('seed'), group_by_length: pick('group_by_length'), dataloader_drop_last: pick('dataloader_drop_last'),
     device: pick('device'), disable_tqdm: pick('disable_tqdm'), report_to: reportTo,
+    ddp_bucket_cap_mb: pick('ddp_bucket_cap_mb'), ddp_timeout: pick('ddp_timeout'), ddp_backend: pick('ddp_backend') ?? null,
   });
 }
 
@@ -52,13 +56,19 @@ export interface CommandStart {
   modelDir: string;
   outputDir: string;
   args: TrainingArguments;
+  /** Set when started as one of several workers (torchrun's environment). */
+  distributed?: ProcessGroup;
+  /** Rank 0 (or a single process): the one that writes files. */
+  isMain: boolean;
 }
 
 /**
  * Parses the flags (printing the help and returning undefined for --help) and decides what to do
  * and where: `bertrun train` implies --do_train, eval --do_eval, predict --do_predict, as in HF's scripts.
+ * Started by a launcher (WORLD_SIZE > 1), it joins the process group; `--device cuda` then means
+ * this worker's GPU, cuda:LOCAL_RANK.
  */
-export function startCommand(command: Command, argv: readonly string[], schema: FlagSchema, usage: string): CommandStart | undefined {
+export async function startCommand(command: Command, argv: readonly string[], schema: FlagSchema, usage: string): Promise<CommandStart | undefined> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(formatHelp(`usage: bertrun ${command} ${usage}`, schema));
     return undefined;
@@ -68,8 +78,16 @@ export function startCommand(command: Command, argv: readonly string[], schema: 
   if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
   const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : modelDir);
   if (!outputDir) throw new Error('--output_dir is required for training');
+  const args = trainingArguments(flags, outputDir);
+  const environment = readDistributedEnvironment();
+  if (environment && args.device === 'cuda') args.device = `cuda:${environment.localRank}`;
+  const distributed = environment
+    ? await ProcessGroup.join(environment, { device: args.device, timeoutSeconds: args.ddp_timeout, ...(args.ddp_backend ? { backend: args.ddp_backend } : {}) })
+    : undefined;
   return {
-    flags, modelDir, outputDir, args: trainingArguments(flags, outputDir),
+    flags, modelDir, outputDir, args,
+    ...(distributed ? { distributed } : {}),
+    isMain: distributed?.isMain ?? true,
     doTrain: command === 'train' || flags.do_train === true,
     doEval: command === 'eval' || flags.do_eval === true,
     doPredict: command === 'predict' || flags.do_predict === true,
@@ -85,10 +103,23 @@ export function readConfigId2Label(modelDir: string): Record<string, string> | u
   }
 }
 
-/** Trains (resuming from --resume_from_checkpoint: a directory or "latest") and records training_args.json. */
+/**
+ * Trains (resuming from --resume_from_checkpoint: a directory or "latest") and records
+ * training_args.json. A worker restarted by its launcher (TORCHELASTIC_RESTART_COUNT > 0)
+ * resumes from the latest checkpoint of the failed attempt, or starts over if it had none.
+ */
 export async function trainAndRecord(trainer: Trainer, start: CommandStart): Promise<TrainResult> {
-  const resume = str(start.flags.resume_from_checkpoint);
+  let resume = str(start.flags.resume_from_checkpoint);
+  const attempt = restartCount();
+  if (attempt > 0 && resume === undefined) {
+    if (listCheckpoints(start.outputDir).length > 0) {
+      resume = 'latest';
+    } else {
+      start.args.overwrite_output_dir = true;  // the failed attempt's own files, nothing to keep
+    }
+    if (start.isMain) console.error(`restart ${attempt}: ${resume ? 'resuming from the latest checkpoint' : 'no checkpoint yet, starting over'} in ${start.outputDir}`);
+  }
   const result = await trainer.train(resume === 'latest' ? true : resume);
-  writeJson(path.join(start.outputDir, 'training_args.json'), start.args);
+  if (start.isMain) writeJson(path.join(start.outputDir, 'training_args.json'), start.args);
   return result;
 }

@@ -8,6 +8,7 @@ commands:
   train     fine-tune (run_glue.py flags: --model_name_or_path --task_name/--train_file --do_train --do_eval ...)
   eval      evaluate a fine-tuned model directory on a dev set
   predict   write predictions for a test file
+  launch    start N workers of a command with torchrun's environment (multi-process / multi-node DDP)
   env       print libtorch version, build, devices, threads and BLAS
 
 --task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0)
@@ -20,6 +21,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
     case 'env':
       return async () => console.log(envReport());
+    case 'launch':
+      return async (argv) => (await import('./launch_command')).runLaunch(argv);
     case 'train':
     case 'eval':
     case 'predict':
@@ -59,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     await command(rest);
     return 0;
   } catch (e) {
+    // The launcher already said which worker failed; keep its exit code.
+    if (e instanceof Error && 'exitCode' in e && typeof e.exitCode === 'number') return e.exitCode;
     console.error(`bertrun ${name}: ${(e as Error).message}`);
     return 1;
   }
@@ -67,5 +72,8 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // A failed distributed worker may hold native threads (a collective that never returns):
+    // exit anyway once stdout and stderr had a moment to drain.
+    if (code !== 0) setTimeout(() => process.exit(code), 1000).unref();
   });
 }

@@ -14,9 +14,9 @@ import { startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Co
 import { QUESTION_ANSWERING_FLAGS } from './question_answering_flags';
 
 export async function runQuestionAnswering(command: Command, argv: string[]): Promise<void> {
-  const started = startCommand(command, argv, QUESTION_ANSWERING_FLAGS, '--task question-answering --model_name_or_path DIR --train_file train.json --validation_file dev.json --output_dir OUT [flags]');
+  const started = await startCommand(command, argv, QUESTION_ANSWERING_FLAGS, '--task question-answering --model_name_or_path DIR --train_file train.json --validation_file dev.json --output_dir OUT [flags]');
   if (!started) return;
-  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args } = started;
+  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = started;
   const version2 = flags.version_2_with_negative === true;
 
   // Every file is read and checked before the model is loaded or a step is taken.
@@ -56,6 +56,7 @@ export async function runQuestionAnswering(command: Command, argv: string[]): Pr
     padTokenId: tokenizer.padTokenId,
     ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     tokenizer,
+    ...(distributed ? { distributed } : {}),
   });
 
   const results: Record<string, number> = {};
@@ -63,17 +64,21 @@ export async function runQuestionAnswering(command: Command, argv: string[]): Pr
   if (doEval) {
     if (!dev) throw new Error('--do_eval needs --validation_file');
     const metrics = await trainer.evaluate({ features: devFeatures, metrics: devMetrics });
-    writeQaPredictionFiles(outputDir, lastDevAnswers!, version2);
-    writeEvalResults(outputDir, metrics);
+    if (isMain) {
+      writeQaPredictionFiles(outputDir, lastDevAnswers!, version2);
+      writeEvalResults(outputDir, metrics);
+    }
     Object.assign(results, metrics);
   }
   if (doPredict) {
     const features = await buildQaFeatures(test!.examples, tokenizer, windowOptions, false);
     const answers = postprocess(test!.examples, features, await trainer.predict(features));
-    const files = writeQaPredictionFiles(outputDir, answers, version2, 'predict');
-    console.log(`wrote answers to ${test!.examples.length} questions: ${files.join(', ')}`);
+    if (isMain) {
+      const files = writeQaPredictionFiles(outputDir, answers, version2, 'predict');
+      console.log(`wrote answers to ${test!.examples.length} questions: ${files.join(', ')}`);
+    }
   }
-  if (Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
+  if (isMain && Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
 }
 
 async function loadSplit(flags: FlagValues, flag: string, maxFlag: string, purpose: string): Promise<SquadDataset> {

@@ -36,9 +36,9 @@ interface Datasets {
 const columnRef = (v: unknown): string | number => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : String(v));
 
 export async function runTextClassification(command: Command, argv: string[]): Promise<void> {
-  const started = startCommand(command, argv, TEXT_CLASSIFICATION_FLAGS, '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]');
+  const started = await startCommand(command, argv, TEXT_CLASSIFICATION_FLAGS, '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]');
   if (!started) return;
-  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args } = started;
+  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = started;
 
   const tokenizer = await BertTokenizer.fromDirectory(str(flags.tokenizer_name) ?? modelDir);
   const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict });
@@ -83,6 +83,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
     ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     computeMetrics: (p) => computeMetrics(p, labels, data.preset?.name),
     tokenizer,
+    ...(distributed ? { distributed } : {}),
   });
   const results: Record<string, number> = {};
   if (doTrain) Object.assign(results, await trainAndRecord(trainer, started));
@@ -90,16 +91,18 @@ export async function runTextClassification(command: Command, argv: string[]): P
     if (evalSets.length === 0) throw new Error('--do_eval needs --validation_file or --task_name with --data_dir');
     const metrics: Record<string, number> = {};
     for (const set of evalSets) Object.assign(metrics, await trainer.evaluate(set));
-    writeEvalResults(outputDir, metrics);
+    if (isMain) writeEvalResults(outputDir, metrics);
     Object.assign(results, metrics);
   }
   if (doPredict) {
     if (!data.test) throw new Error('predict needs --test_file (or --task_name with --data_dir holding test.tsv)');
     const p = await trainer.predict(await featurize(data.test, false));
-    writePredictions(path.join(outputDir, 'predictions.jsonl'), data.test, p, labels);
-    console.log(`wrote ${data.test.examples.length} predictions to ${path.join(outputDir, 'predictions.jsonl')}`);
+    if (isMain) {
+      writePredictions(path.join(outputDir, 'predictions.jsonl'), data.test, p, labels);
+      console.log(`wrote ${data.test.examples.length} predictions to ${path.join(outputDir, 'predictions.jsonl')}`);
+    }
   }
-  if (Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
+  if (isMain && Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
 }
 
 async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boolean; test: boolean }): Promise<Datasets> {

@@ -19,9 +19,9 @@ import { readConfigId2Label, startCommand, trainAndRecord, str, writeEvalResults
 import { TOKEN_CLASSIFICATION_FLAGS } from './token_classification_flags';
 
 export async function runTokenClassification(command: Command, argv: string[]): Promise<void> {
-  const started = startCommand(command, argv, TOKEN_CLASSIFICATION_FLAGS, '--task token-classification --model_name_or_path DIR --train_file train.conll --validation_file dev.conll --output_dir OUT [flags]');
+  const started = await startCommand(command, argv, TOKEN_CLASSIFICATION_FLAGS, '--task token-classification --model_name_or_path DIR --train_file train.conll --validation_file dev.conll --output_dir OUT [flags]');
   if (!started) return;
-  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args } = started;
+  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = started;
 
   // Every file is read and every tag checked before the model is loaded or a step is taken.
   const train = doTrain ? await loadSplit(flags, 'train_file', 'max_train_samples', 'training') : undefined;
@@ -57,6 +57,7 @@ export async function runTokenClassification(command: Command, argv: string[]): 
     padTokenId: tokenizer.padTokenId,
     ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     tokenizer,
+    ...(distributed ? { distributed } : {}),
   });
 
   const results: Record<string, number> = {};
@@ -64,15 +65,15 @@ export async function runTokenClassification(command: Command, argv: string[]): 
   if (doEval) {
     if (!dev) throw new Error('--do_eval needs --validation_file');
     const metrics = await trainer.evaluate({ features: trainerFeatures(devFeatures), metrics: devMetrics });
-    writeEvalResults(outputDir, metrics);
+    if (isMain) writeEvalResults(outputDir, metrics);
     Object.assign(results, metrics);
   }
   if (doPredict) {
     const features = await featurize(test!, false);
     const p = await trainer.predict(trainerFeatures(features));
-    writePredictions(outputDir, test!, features, p, labels);
+    if (isMain) writePredictions(outputDir, test!, features, p, labels);
   }
-  if (Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
+  if (isMain && Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
 }
 
 async function loadSplit(flags: FlagValues, flag: string, maxFlag: string, purpose: string): Promise<TaggedSentence[]> {

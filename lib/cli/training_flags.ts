@@ -56,4 +56,8 @@ export const TRAINING_FLAGS: FlagSchema = {
   device: { type: 'string', help: 'cpu, cuda or cuda:N', default: d.device },
   disable_tqdm: { type: 'boolean', help: 'plain log lines instead of a progress bar', default: d.disable_tqdm },
   report_to: { type: 'list', help: 'tensorboard, or none', default: ['tensorboard'] },
+  // distributed (read when started by `bertrun launch` or torchrun)
+  ddp_backend: { type: 'string', help: 'gloo (CPU) or nccl (CUDA); default from --device', choices: ['gloo', 'nccl'] },
+  ddp_timeout: { type: 'number', help: 'seconds the rendezvous or a collective may wait before failing', default: d.ddp_timeout },
+  ddp_bucket_cap_mb: { type: 'number', help: 'gradient bucket size (MiB) for the all-reduce overlapped with backward', default: d.ddp_bucket_cap_mb },
 };

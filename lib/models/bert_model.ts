@@ -6,7 +6,8 @@ import { bertConfigToJson, nativeConfig, parseBertConfig, readBertConfig, type B
 import type { NamedTensor } from '../io/named_tensor';
 import { writeFileAtomic } from '../io/atomic_write';
 import { writeSafetensors } from '../io/safetensors';
-import { native, type ForwardBackwardOptions, type ForwardOptions, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
+import { native, type ForwardBackwardOptions, type ForwardOptions, type GradientSyncStats, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
+import type { ProcessGroup } from '../distributed/process_group';
 import { matchWeights, type WeightMatch } from './weight_names';
 import { findWeightsFile, readWeights, SAFETENSORS_NAME } from './weight_files';
 import { BertTokenizer } from '../tokenization/bert_tokenizer';
@@ -191,6 +192,20 @@ export class BertModel {
   /** Forward + loss + backward; gradients accumulate until zeroGrad(). Returns the loss only if asked. */
   forwardBackward(batch: NativeBatch, options: ForwardBackwardOptions = {}): Promise<number | undefined> {
     return this.enqueue(() => this.handle.forwardBackward(batch, options));
+  }
+
+  /**
+   * DistributedDataParallel: takes rank 0's parameters, then averages gradients over the group in
+   * every forwardBackward (syncGradients: false skips it on accumulation micro-steps).
+   */
+  async attachProcessGroup(group: ProcessGroup, options: { bucketCapMb?: number } = {}): Promise<void> {
+    await this.enqueue(() => this.handle.attachProcessGroup(group.handle, options));
+    await this.enqueue(() => this.handle.broadcastParameters(0));
+  }
+
+  /** Bucket count and the all-reduce time left exposed after backward (null without a group). */
+  async gradientSyncStats(): Promise<GradientSyncStats | null> {
+    return this.enqueue(async () => this.handle.gradientSyncStats());
   }
 
   /** Mean of the losses since the last call (one device sync), or NaN when none. */

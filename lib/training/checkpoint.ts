@@ -40,7 +40,13 @@ export interface TrainerState {
 export interface CheckpointContent {
   state: TrainerState;
   optimizer: NamedTensor[];
+  /** The RNG state of the rank that reads (rank 0's when written). */
   rng: NamedTensor[];
+}
+
+/** rng_state.safetensors is rank 0's (HF: rng_state.pth); rank r > 0 has rng_state_<r>. */
+function rngFile(rank: number): string {
+  return rank === 0 ? RNG_FILE : `rng_state_${rank}.safetensors`;
 }
 
 export function checkpointDir(outputDir: string, step: number): string {
@@ -53,7 +59,7 @@ export function checkpointDir(outputDir: string, step: number): string {
  */
 export async function writeCheckpoint(
   outputDir: string,
-  content: CheckpointContent & { trainingArgs: object },
+  content: CheckpointContent & { trainingArgs: object; rngByRank?: NamedTensor[][] },
   saveModel: (dir: string) => Promise<void>,
 ): Promise<string> {
   const final = checkpointDir(outputDir, content.state.global_step);
@@ -63,6 +69,9 @@ export async function writeCheckpoint(
   await saveModel(temp);
   writeSafetensors(path.join(temp, OPTIMIZER_FILE), content.optimizer, { format: 'bertrun-adamw' });
   writeSafetensors(path.join(temp, RNG_FILE), content.rng, { format: 'bertrun-rng' });
+  (content.rngByRank ?? []).forEach((rng, rank) => {
+    if (rank > 0) writeSafetensors(path.join(temp, rngFile(rank)), rng, { format: 'bertrun-rng' });
+  });
   writeFileAtomic(path.join(temp, 'training_args.json'), Buffer.from(JSON.stringify(content.trainingArgs, null, 2) + '\n'));
   // Written last: its presence marks the checkpoint complete.
   writeFileAtomic(path.join(temp, STATE_FILE), Buffer.from(JSON.stringify(content.state, null, 2) + '\n'));
@@ -77,7 +86,8 @@ export async function writeCheckpoint(
   return final;
 }
 
-export function readCheckpoint(dir: string): CheckpointContent {
+/** Reads a checkpoint for `rank` (its own RNG state if saved, else rank 0's, e.g. more ranks than before). */
+export function readCheckpoint(dir: string, rank = 0): CheckpointContent {
   const stateFile = path.join(dir, STATE_FILE);
   if (!fs.existsSync(stateFile)) {
     throw new Error(`${dir} is not a complete checkpoint (no ${STATE_FILE}). Fix: resume from another checkpoint-<step> directory.`);
@@ -94,7 +104,7 @@ export function readCheckpoint(dir: string): CheckpointContent {
   return {
     state,
     optimizer: readSafetensors(path.join(dir, OPTIMIZER_FILE)).tensors,
-    rng: readSafetensors(path.join(dir, RNG_FILE)).tensors,
+    rng: readSafetensors(path.join(dir, fs.existsSync(path.join(dir, rngFile(rank))) ? rngFile(rank) : RNG_FILE)).tensors,
   };
 }
 

@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import { batchOrder } from '../data/loader/batch_order';
+import { evaluationShard, mergeEvaluationShards, shardBatches } from '../data/loader/distributed_sampler';
+import type { ProcessGroup } from '../distributed/process_group';
 import { collate, type CollateOptions, type TextFeature } from '../data/loader/collate';
 import type { BertModel, OutputTensor } from '../models/bert_model';
 import type { BertTokenizer } from '../tokenization/bert_tokenizer';
@@ -57,6 +59,11 @@ export interface TrainerOptions {
   tokenizer?: BertTokenizer;
   /** Receives log lines; default: stderr through the progress reporter. */
   log?: (line: string) => void;
+  /**
+   * DistributedDataParallel: this rank's group. Every rank runs the same loop on its share of
+   * each global batch, gradients are averaged during backward, and only rank 0 logs and writes.
+   */
+  distributed?: ProcessGroup;
 }
 
 export interface TrainResult {
@@ -77,7 +84,7 @@ export class Trainer {
   constructor(options: TrainerOptions) {
     this.o = options;
     const a = options.args;
-    this.progress = createProgress({ enabled: !a.disable_tqdm });
+    this.progress = createProgress({ enabled: !a.disable_tqdm && this.isMain });
     this.state = {
       global_step: 0, epoch: 0, max_steps: 0, num_train_epochs: a.num_train_epochs, logging_steps: a.logging_steps,
       eval_steps: a.eval_steps ?? a.logging_steps, save_steps: a.save_steps, train_batch_size: a.per_device_train_batch_size,
@@ -86,7 +93,16 @@ export class Trainer {
     };
   }
 
+  private get isMain(): boolean {
+    return this.o.distributed?.isMain ?? true;
+  }
+
+  private get worldSize(): number {
+    return this.o.distributed?.worldSize ?? 1;
+  }
+
   private log(line: string): void {
+    if (!this.isMain) return;
     if (this.o.log) this.o.log(line);
     else this.progress.log(line);
   }
@@ -98,12 +114,16 @@ export class Trainer {
     if (!train || train.length === 0) throw new Error('no training examples: the train dataset is empty. Fix: check --train_file / --data_dir.');
     const resumeDir = this.resolveResume(resumeFromCheckpoint);
     if (!resumeDir) this.checkOutputDir();
-    fs.mkdirSync(args.output_dir, { recursive: true });
+    // Every rank checks the output directory before any rank writes into it.
+    await this.o.distributed?.barrier();
+    if (this.isMain) fs.mkdirSync(args.output_dir, { recursive: true });
 
     const lengths = train.map((f) => f.inputIds.length);
-    const orderOptions = { batchSize: args.per_device_train_batch_size, shuffle: true, seed: args.seed, groupByLength: args.group_by_length, dropLast: args.dataloader_drop_last };
+    // The single-process order with the global batch; each rank then takes its share of each batch.
+    const globalBatchSize = args.per_device_train_batch_size * this.worldSize;
+    const orderOptions = { batchSize: globalBatchSize, shuffle: true, seed: args.seed, groupByLength: args.group_by_length, dropLast: args.dataloader_drop_last };
     const batchesPerEpoch = batchOrder(lengths, 0, orderOptions).length;
-    if (batchesPerEpoch === 0) throw new Error(`the train dataset (${train.length} examples) gives no full batch of ${args.per_device_train_batch_size} with dataloader_drop_last`);
+    if (batchesPerEpoch === 0) throw new Error(`the train dataset (${train.length} examples) gives no full batch of ${globalBatchSize} with dataloader_drop_last`);
     const accumulation = args.gradient_accumulation_steps;
     const stepsPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
     const totalSteps = args.max_steps > 0 ? args.max_steps : Math.ceil(args.num_train_epochs * stepsPerEpoch);
@@ -114,15 +134,16 @@ export class Trainer {
     this.state.max_steps = totalSteps;
 
     await model.configureOptimizer({ beta1: args.adam_beta1, beta2: args.adam_beta2, eps: args.adam_epsilon, weightDecay: args.weight_decay });
+    if (this.o.distributed) await model.attachProcessGroup(this.o.distributed, { bucketCapMb: args.ddp_bucket_cap_mb });
     if (resumeDir) {
       await this.restore(resumeDir);
     } else {
       await native().manualSeed(args.seed);
     }
-    if (args.report_to.includes('tensorboard')) this.tensorboard = new TensorBoardWriter(path.join(args.output_dir, 'runs'));
+    if (args.report_to.includes('tensorboard') && this.isMain) this.tensorboard = new TensorBoardWriter(path.join(args.output_dir, 'runs'));
     this.log(
-      `***** Running training *****\n  examples = ${train.length}, epochs = ${args.num_train_epochs}, batch size = ${args.per_device_train_batch_size}` +
-        `, accumulation = ${accumulation}, optimization steps = ${totalSteps}${resumeDir ? `, resuming from ${resumeDir} at step ${this.state.global_step}` : ''}`,
+      `***** Running training *****\n  examples = ${train.length}, epochs = ${args.num_train_epochs}, optimization steps = ${totalSteps}` +
+        `${resumeDir ? `, resuming from ${resumeDir} at step ${this.state.global_step}` : ''}\n  ${this.effectiveBatchLine()}`,
     );
 
     const started = Date.now();
@@ -133,11 +154,14 @@ export class Trainer {
     let { epoch, batches_done: skip } = this.state.data_position;
     while (this.state.global_step < totalSteps) {
       const batches = batchOrder(lengths, epoch, orderOptions);
+      const mine = this.o.distributed ? shardBatches(batches, this.o.distributed.rank, this.worldSize) : batches;
       for (let b = skip; b < batches.length && this.state.global_step < totalSteps; b++) {
-        const batch = collate(batches[b].map((i) => train[i]), this.collateOptions());
-        await model.forwardBackward(batch, { lossScale: 1 / accumulation, skipPadding: this.o.skipPadding ?? true });
+        const batch = collate(mine[b].map((i) => train[i]), this.collateOptions());
+        // Gradients are averaged over the ranks only on the micro-step that ends an accumulation.
+        const stepsAfter = (b + 1) % accumulation === 0 || b + 1 === batches.length;
+        await model.forwardBackward(batch, { lossScale: 1 / accumulation, skipPadding: this.o.skipPadding ?? true, syncGradients: stepsAfter });
         samplesSinceLog += batches[b].length;
-        if ((b + 1) % accumulation !== 0 && b + 1 !== batches.length) continue;
+        if (!stepsAfter) continue;
 
         const lr = learningRate(schedule, this.state.global_step);
         const gradNorm = await model.step({ lr, maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined, zeroGrad: true });
@@ -165,8 +189,8 @@ export class Trainer {
       }
     }
     this.progress.done();
-    const pending = await model.takeLoss();
-    this.lossTotal.sum += pending.mean * pending.count;
+    const pending = await this.takeGlobalLoss();
+    this.lossTotal.sum += pending.sum;
     this.lossTotal.count += pending.count;
 
     if (args.load_best_model_at_end && this.state.best_model_checkpoint) {
@@ -178,12 +202,14 @@ export class Trainer {
       global_step: this.state.global_step,
       train_loss: this.lossTotal.count > 0 ? this.lossTotal.sum / this.lossTotal.count : Number.NaN,
       train_runtime: runtime,
-      train_samples_per_second: ((this.state.global_step - startStep) * args.per_device_train_batch_size * accumulation) / runtime,
+      train_samples_per_second: ((this.state.global_step - startStep) * globalBatchSize * accumulation) / runtime,
       epoch: this.state.epoch,
     };
-    await this.saveModel(args.output_dir);
-    this.writeJson('trainer_state.json', this.state);
-    this.writeJson('train_results.json', result);
+    if (this.isMain) {
+      await this.saveModel(args.output_dir);
+      this.writeJson('trainer_state.json', this.state);
+      this.writeJson('train_results.json', result);
+    }
     this.tensorboard?.close();
     return result;
   }
@@ -213,12 +239,15 @@ export class Trainer {
     return predictions;
   }
 
-  private async runPredictions(features: TextFeature[]): Promise<Predictions & { loss?: number }> {
-    if (features.length === 0) throw new Error('no examples to evaluate or predict: the dataset is empty');
+  private async runPredictions(all: TextFeature[]): Promise<Predictions & { loss?: number }> {
+    if (all.length === 0) throw new Error('no examples to evaluate or predict: the dataset is empty');
     const { model, args } = this.o;
+    const group = this.o.distributed;
+    // Distributed: each rank runs its share, then every rank gets every output back in order.
+    const features = group ? evaluationShard(all.length, group.rank, group.worldSize).map((i) => all[i]) : all;
     const wasTraining = model.info().training;
     await model.eval();
-    const rows: FeatureOutputs[] = [];
+    let rows: FeatureOutputs[] = [];
     let lossSum = 0;
     let lossCount = 0;
     const size = args.per_device_eval_batch_size;
@@ -233,6 +262,12 @@ export class Trainer {
       }
     }
     if (wasTraining) await model.train();
+    if (group) {
+      const parts = await group.allgather({ rows, lossSum, lossCount }, 'all-gather of evaluation outputs');
+      rows = mergeEvaluationShards(parts.map((p) => p.rows), all.length);
+      lossSum = parts.reduce((a, p) => a + p.lossSum, 0);
+      lossCount = parts.reduce((a, p) => a + p.lossCount, 0);
+    }
     const numLabels = model.task === 'sequence-classification' ? rows[0].logits.length : 0;
     const logits = new Float32Array(numLabels * rows.length);
     if (numLabels > 0) rows.forEach((r, i) => logits.set(r.logits, i * numLabels));
@@ -256,9 +291,30 @@ export class Trainer {
     return all;
   }
 
-  private async logTrainingLoss(extra: Record<string, number>): Promise<void> {
+  /** Losses since the last call, summed over every rank (the same numbers on each rank). */
+  private async takeGlobalLoss(): Promise<{ sum: number; count: number }> {
     const taken = await this.o.model.takeLoss();
-    const sum = this.state.pending_loss.sum + (taken.count > 0 ? taken.mean * taken.count : 0);
+    const local = [taken.count > 0 ? taken.mean * taken.count : 0, taken.count];
+    const [sum, count] = this.o.distributed ? await this.o.distributed.sum(local, 'all-reduce of the training loss') : local;
+    return { sum, count };
+  }
+
+  /** HF's "Total train batch size (w. parallel, distributed & accumulation)", spelled out. */
+  private effectiveBatchLine(): string {
+    const a = this.o.args;
+    const env = this.o.distributed?.environment;
+    const nodes = env ? env.worldSize / env.localWorldSize : 1;
+    const perNode = env ? env.localWorldSize : 1;
+    const total = nodes * perNode * a.per_device_train_batch_size * a.gradient_accumulation_steps;
+    return (
+      `effective batch size = ${total} (${nodes} node(s) x ${perNode} process(es) per node x ${a.per_device_train_batch_size} per device` +
+      ` x ${a.gradient_accumulation_steps} accumulation), learning rate = ${a.learning_rate} (${a.lr_scheduler_type})`
+    );
+  }
+
+  private async logTrainingLoss(extra: Record<string, number>): Promise<void> {
+    const taken = await this.takeGlobalLoss();
+    const sum = this.state.pending_loss.sum + taken.sum;
     const count = this.state.pending_loss.count + taken.count;
     this.state.pending_loss = { sum: 0, count: 0 };
     this.lossTotal.sum += sum;
@@ -278,9 +334,9 @@ export class Trainer {
   private async saveCheckpoint(evaluated: Record<string, number> | undefined): Promise<void> {
     const { model, args } = this.o;
     // Losses not yet logged travel with the checkpoint, so a resumed run logs the same numbers.
-    const taken = await model.takeLoss();
+    const taken = await this.takeGlobalLoss();
     if (taken.count > 0) {
-      this.state.pending_loss = { sum: this.state.pending_loss.sum + taken.mean * taken.count, count: this.state.pending_loss.count + taken.count };
+      this.state.pending_loss = { sum: this.state.pending_loss.sum + taken.sum, count: this.state.pending_loss.count + taken.count };
     }
     const dir = checkpointDir(args.output_dir, this.state.global_step);
     if (evaluated && args.metric_for_best_model) {
@@ -293,13 +349,20 @@ export class Trainer {
         this.state.best_model_checkpoint = dir;
       }
     }
-    const [optimizer, rng] = [await model.optimizerState(), await native().getRngState()];
-    await writeCheckpoint(args.output_dir, { state: this.state, optimizer, rng, trainingArgs: args }, (d) => this.saveModel(d));
-    rotateCheckpoints(args.output_dir, args.save_total_limit, this.state.best_model_checkpoint);
+    // Each rank's RNG goes to rank 0, which writes the checkpoint (weights and optimizer state are
+    // the same on every rank); the barrier keeps other ranks from reading it before it exists.
+    const rng = await native().getRngState();
+    const rngByRank = this.o.distributed ? await this.o.distributed.allgather(rng, 'all-gather of RNG states for a checkpoint') : [rng];
+    if (this.isMain) {
+      const optimizer = await model.optimizerState();
+      await writeCheckpoint(args.output_dir, { state: this.state, optimizer, rng, rngByRank, trainingArgs: args }, (d) => this.saveModel(d));
+      rotateCheckpoints(args.output_dir, args.save_total_limit, this.state.best_model_checkpoint);
+    }
+    await this.o.distributed?.barrier();
   }
 
   private async restore(dir: string): Promise<void> {
-    const content = readCheckpoint(dir);
+    const content = readCheckpoint(dir, this.o.distributed?.rank ?? 0);
     await this.o.model.loadWeightsFile(path.join(dir, 'model.safetensors'), { strict: true });
     await this.o.model.loadOptimizerState(content.optimizer);
     await native().setRngState(content.rng);

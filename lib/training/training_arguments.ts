@@ -37,6 +37,12 @@ export interface TrainingArguments {
   /** Progress bar on a TTY; plain log lines otherwise or when false. */
   disable_tqdm: boolean;
   report_to: Array<'tensorboard'>;
+  /** DDP: gradient bucket size in MiB (HF / torch default 25). */
+  ddp_bucket_cap_mb: number;
+  /** DDP: seconds a rendezvous or collective may wait before failing (HF default 1800). */
+  ddp_timeout: number;
+  /** DDP: gloo (CPU) or nccl (CUDA); null picks from the device. */
+  ddp_backend: 'gloo' | 'nccl' | null;
 }
 
 export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
@@ -70,6 +76,9 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
   device: 'cpu',
   disable_tqdm: false,
   report_to: ['tensorboard'],
+  ddp_bucket_cap_mb: 25,
+  ddp_timeout: 1800,
+  ddp_backend: null,
 };
 
 /** Fills defaults and checks every field; errors name the field and the allowed values. */
@@ -85,6 +94,10 @@ export function resolveTrainingArguments(input: Partial<TrainingArguments> & { o
     if (typeof args[f] !== 'number' || !Number.isFinite(args[f]) || args[f] < 0) fail(f, `must be a number >= 0, got ${String(args[f])}`);
   }
   if (args.warmup_ratio > 1) fail('warmup_ratio', 'must be in [0, 1]');
+  for (const f of ['ddp_bucket_cap_mb', 'ddp_timeout'] as const) {
+    if (typeof args[f] !== 'number' || !Number.isFinite(args[f]) || args[f] <= 0) fail(f, `must be a number > 0, got ${String(args[f])}`);
+  }
+  if (args.ddp_backend !== null && !['gloo', 'nccl'].includes(args.ddp_backend)) fail('ddp_backend', 'must be gloo or nccl');
   for (const f of ['adam_beta1', 'adam_beta2'] as const) if (!(args[f] >= 0 && args[f] < 1)) fail(f, 'must be in [0, 1)');
   if (!Number.isInteger(args.max_steps) || args.max_steps < -1 || args.max_steps === 0) fail('max_steps', 'must be -1 (use epochs) or a positive integer');
   if (!Number.isInteger(args.warmup_steps) || args.warmup_steps < 0) fail('warmup_steps', 'must be an integer >= 0');
