@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `bertrun <command> [flags]`: one file per command; this one only dispatches.
+import * as fs from 'fs';
 import { envReport } from './env_command';
 
 const USAGE = `usage: bertrun <command> [flags]
@@ -64,8 +65,25 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // The launcher already said which worker failed; keep its exit code.
     if (e instanceof Error && 'exitCode' in e && typeof e.exitCode === 'number') return e.exitCode;
-    console.error(`bertrun ${name}: ${(e as Error).message}`);
+    const message = `bertrun ${name}: ${(e as Error).message}`;
+    console.error(message);
+    recordErrorForTorchrun(message);
     return 1;
+  }
+}
+
+/**
+ * torchrun tells each worker where to leave its error (TORCHELASTIC_ERROR_FILE) and prints it in
+ * its failure summary; the format is torch.distributed.elastic's error file.
+ */
+function recordErrorForTorchrun(message: string): void {
+  const file = process.env.TORCHELASTIC_ERROR_FILE;
+  if (!file) return;
+  try {
+    const error = { message: { message, extraInfo: { py_callstack: message, timestamp: String(Math.floor(Date.now() / 1000)) } } };
+    fs.writeFileSync(file, JSON.stringify(error));
+  } catch {
+    // the summary then lacks the message; the worker's stderr still has it
   }
 }
 
