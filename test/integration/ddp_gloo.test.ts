@@ -1,0 +1,171 @@
+// DistributedDataParallel on CPU over Gloo, with real processes: bertrun's launcher, two
+// "nodes" on loopback, the real torchrun, a killed worker, and a restart. The reference for every
+// run is one process with the same global batch and seed: DDP must give the same weights.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pythonPath } from '../helpers/python';
+import {
+  CLI, freePort, isAlive, maxWeightDifference, requireCompiledCli, runCli, startCli, startProcess, waitFor, writeSentenceTask, writeTinyModel,
+} from '../helpers/ddp_run';
+
+let root: string;
+let modelDir: string;
+let trainFile: string;
+let devFile: string;
+const out = (name: string) => path.join(root, name);
+
+beforeAll(async () => {
+  requireCompiledCli();
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-ddp-'));
+  modelDir = out('tiny');
+  await writeTinyModel(modelDir);
+  trainFile = out('train.tsv');
+  devFile = out('dev.tsv');
+  writeSentenceTask(trainFile, 96, 11);
+  // 31 rows: divides by neither 2 nor 3 ranks.
+  writeSentenceTask(devFile, 31, 12);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const TASK = ['--model_name_or_path', () => modelDir, '--train_file', () => trainFile, '--validation_file', () => devFile,
+  '--text_column', 'sentence', '--label_column', 'label', '--text_pair_column', 'none', '--max_seq_length', '32',
+  '--learning_rate', '1e-3', '--disable_tqdm', '--report_to', 'none', '--ddp_timeout', '60'];
+const task = (): string[] => TASK.map((a) => (typeof a === 'function' ? a() : a));
+const train = (outputDir: string, perDevice: number, extra: string[] = []): string[] =>
+  ['train', ...task(), '--num_train_epochs', '2', '--logging_steps', '4', '--save_steps', '1000', '--do_eval',
+    '--per_device_train_batch_size', String(perDevice), '--output_dir', outputDir, ...extra];
+const results = (dir: string): Record<string, number> => JSON.parse(fs.readFileSync(path.join(dir, 'eval_results.json'), 'utf8'));
+
+function expectSuccess(run: { code: number | null; output: string }): void {
+  if (run.code !== 0) throw new Error(`exit ${run.code}:\n${run.output}`);
+}
+
+let single: string;
+beforeAll(async () => {
+  single = out('single');
+  expectSuccess(await runCli(train(single, 8)));
+}, 120000);
+
+test('2 Gloo processes with 4 examples each train to the weights of 1 process with 8 (and evaluate 31 rows alike)', async () => {
+  const dir = out('launch-2x4');
+  const run = await runCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...train(dir, 4)]);
+  expectSuccess(run);
+  expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
+  // Only rank 0 logs, and it states the effective batch.
+  expect(run.output).toMatch(/\[rank0\]: +effective batch size = 8 \(1 node\(s\) x 2 process\(es\) per node x 4 per device x 1 accumulation\), learning rate = 0.001/);
+  expect(run.output).toMatch(/\[rank0\]: \{"loss"/);
+  expect(run.output).not.toMatch(/\[rank1\]: \{"loss"|\[rank1\]: .*eval results/);
+  // Evaluation of 31 rows shared by 2 ranks: the same metrics as one process.
+  const [a, b] = [results(single), results(dir)];
+  expect(b.eval_accuracy).toBe(a.eval_accuracy);
+  expect(b.eval_macro_f1).toBe(a.eval_macro_f1);
+  expect(Math.abs(b.eval_loss - a.eval_loss)).toBeLessThanOrEqual(1e-6);
+}, 120000);
+
+test('with gradient accumulation: 2 processes x 2 examples x 2 micro-steps equal 1 process with 8', async () => {
+  const dir = out('launch-2x2x2');
+  const run = await runCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...train(dir, 2, ['--gradient_accumulation_steps', '2'])]);
+  expectSuccess(run);
+  expect(run.output).toMatch(/effective batch size = 8 \(1 node\(s\) x 2 process\(es\) per node x 2 per device x 2 accumulation\)/);
+  expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
+}, 120000);
+
+test('2 nodes x 2 processes on loopback (--nnodes 2 --node_rank 0|1) agree with 1 process', async () => {
+  const dir = out('nodes-2x2');
+  const port = String(await freePort());
+  const node = (rank: number) => startCli(['launch', '--nnodes', '2', '--node_rank', String(rank), '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', port, ...train(dir, 2)]);
+  const [n0, n1] = [node(0), node(1)];
+  const [r0, r1] = await Promise.all([n0.done, n1.done]);
+  expectSuccess(r0);
+  expectSuccess(r1);
+  expect(r0.output).toMatch(/effective batch size = 8 \(2 node\(s\) x 2 process\(es\) per node x 2 per device/);
+  expect(r1.output).toMatch(/started worker rank 3 \(local rank 1/);
+  expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
+}, 120000);
+
+test('a worker started by the real torchrun --no-python trains the same', async () => {
+  const torchrun = path.join(path.dirname(pythonPath()), 'torchrun');
+  expect(fs.existsSync(torchrun)).toBe(true);
+  const dir = out('torchrun');
+  const run = await startProcess(torchrun, ['--no-python', '--nproc_per_node', '2', '--master_port', String(await freePort()), process.execPath, CLI, ...train(dir, 4)]).done;
+  expectSuccess(run);
+  expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
+}, 120000);
+
+test('evaluation and prediction over 3 processes equal one process exactly, in the original order', async () => {
+  const evalArgs = (dir: string) => ['predict', ...task(), '--do_eval', '--test_file', devFile, '--output_dir', dir];
+  const oneDir = out('eval-1');
+  const threeDir = out('eval-3');
+  fs.cpSync(single, oneDir, { recursive: true });
+  fs.cpSync(single, threeDir, { recursive: true });
+  const withModel = (args: string[], dir: string) => args.map((a) => (a === modelDir ? dir : a));
+  expectSuccess(await runCli(withModel(evalArgs(oneDir), oneDir)));
+  expectSuccess(await runCli(['launch', '--nproc_per_node', '3', '--master_port', String(await freePort()), ...withModel(evalArgs(threeDir), threeDir)]));
+  const [a, b] = [results(oneDir), results(threeDir)];
+  expect(b.eval_accuracy).toBe(a.eval_accuracy);
+  expect(Math.abs(b.eval_loss - a.eval_loss)).toBeLessThanOrEqual(1e-6);
+  const predictions = (dir: string) => fs.readFileSync(path.join(dir, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const [p1, p3] = [predictions(oneDir), predictions(threeDir)];
+  expect(p3.length).toBe(31);
+  expect(p3.map((p) => p.index)).toEqual(p1.map((p) => p.index));
+  expect(p3.map((p) => p.label)).toEqual(p1.map((p) => p.label));
+  p3.forEach((p, i) => expect(Math.abs(p.score - p1[i].score)).toBeLessThanOrEqual(1e-5));
+}, 120000);
+
+// Long enough to kill a worker mid-way: 240 steps, a checkpoint every 40.
+const longRun = (dir: string): string[] =>
+  ['train', ...task(), '--num_train_epochs', '20', '--logging_steps', '40', '--save_steps', '40', '--per_device_train_batch_size', '4', '--output_dir', dir];
+const workerPid = (output: string, rank: number): number => {
+  const m = new RegExp(`started worker rank ${rank} \\(local rank \\d+, pid (\\d+)\\)`).exec(output);
+  if (!m) throw new Error(`no pid for rank ${rank} in:\n${output}`);
+  return Number(m[1]);
+};
+
+test('killing a worker stops the launcher and every worker with a message naming the failed rank', async () => {
+  const dir = out('killed');
+  const launcher = startCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...longRun(dir)]);
+  await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 60, 'checkpoint-40');
+  const pids = [workerPid(launcher.output(), 0), workerPid(launcher.output(), 1)];
+  process.kill(pids[1], 'SIGKILL');
+  const started = Date.now();
+  const run = await launcher.done;
+  expect(Date.now() - started).toBeLessThan(30000);
+  expect(run.code).not.toBe(0);
+  expect(run.output).toMatch(new RegExp(`worker rank 1 \\(local rank 1, pid ${pids[1]}\\) failed with signal SIGKILL`));
+  await waitFor(() => !isAlive(pids[0]), 15, 'rank 0 to exit');
+  expect(fs.existsSync(path.join(dir, 'model.safetensors'))).toBe(false);
+}, 120000);
+
+test('without a launcher, the surviving rank exits non-zero and names the rank that died', async () => {
+  const dir = out('killed-bare');
+  const port = String(await freePort());
+  const env = (rank: number) => ({ RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port });
+  const [w0, w1] = [startCli(longRun(dir), env(0)), startCli(longRun(dir), env(1))];
+  await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 60, 'checkpoint-40');
+  w1.child.kill('SIGKILL');
+  const started = Date.now();
+  const survivor = await w0.done;
+  expect(Date.now() - started).toBeLessThan(30000);
+  expect(survivor.code).toBe(1);
+  expect(survivor.output).toMatch(/failed on rank 0 of 2: .*Rank 1 stopped responding/s);
+  expect((await w1.done).signal).toBe('SIGKILL');
+}, 120000);
+
+test('with --max_restarts 1 a killed run restarts, resumes from its latest checkpoint and ends as an uninterrupted one', async () => {
+  const reference = out('uninterrupted');
+  expectSuccess(await runCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...longRun(reference)]));
+  const dir = out('restarted');
+  const launcher = startCli(['launch', '--nproc_per_node', '2', '--max_restarts', '1', '--master_port', String(await freePort()), ...longRun(dir)]);
+  await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-80')), 60, 'checkpoint-80');
+  process.kill(workerPid(launcher.output(), 1), 'SIGKILL');
+  const run = await launcher.done;
+  expectSuccess(run);
+  expect(run.output).toMatch(/restarting all 2 worker\(s\) \(restart 1 of 1\)/);
+  expect(run.output).toMatch(/\[rank0\]: .*resuming from .*checkpoint-\d+ at step \d+/);
+  expect(maxWeightDifference(reference, dir)).toBeLessThanOrEqual(1e-6);
+  // Same losses, learning rates and grad norms at the same steps (throughput differs, of course).
+  const history = (d: string) =>
+    (JSON.parse(fs.readFileSync(path.join(d, 'trainer_state.json'), 'utf8')).log_history as Array<Record<string, number>>).map(({ samples_per_second: _, ...rest }) => rest);
+  expect(history(dir)).toEqual(history(reference));
+}, 180000);
