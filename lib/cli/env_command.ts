@@ -18,6 +18,7 @@ export function envReport(): string {
     `node ${process.version} (${process.platform}-${process.arch}), N-API ${process.versions.napi}`,
     `libtorch ${info.torchVersion} from ${built ? `${built.source} at ${built.root}` : 'unknown'}`,
     `CUDA: built ${info.builtWithCuda ? 'with' : 'without'} CUDA; ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s) available` : 'no device available'}`,
+    `distributed: gloo (CPU)${info.builtWithNccl ? ', nccl (CUDA)' : '; nccl not built (no CUDA libtorch or headers)'}`,
     `threads: ${info.numThreads} intra-op (available cores: ${os.availableParallelism()}; BERTRUN_NUM_THREADS overrides)`,
     `BLAS: ${blas}; LAPACK: ${lapack}`,
     `CPU: ${os.cpus()[0]?.model ?? 'unknown'}; memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,

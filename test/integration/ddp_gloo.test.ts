@@ -153,6 +153,25 @@ test('without a launcher, the surviving rank exits non-zero and names the rank t
   expect((await w1.done).signal).toBe('SIGKILL');
 }, 120000);
 
+test('a hung worker (stopped, not dead) fails the others after --ddp_timeout, naming it', async () => {
+  const dir = out('hung');
+  const port = String(await freePort());
+  const args = longRun(dir).map((a) => (a === '60' ? '5' : a));  // --ddp_timeout 5
+  const env = (rank: number) => ({ RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port });
+  const [w0, w1] = [startCli(args, env(0)), startCli(args, env(1))];
+  try {
+    await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 60, 'checkpoint-40');
+    w1.child.kill('SIGSTOP');
+    const started = Date.now();
+    const survivor = await w0.done;
+    expect(Date.now() - started).toBeLessThan(30000);
+    expect(survivor.code).toBe(1);
+    expect(survivor.output).toMatch(/Rank 1 stopped responding/);
+  } finally {
+    w1.child.kill('SIGKILL');
+  }
+}, 120000);
+
 test('with --max_restarts 1 a killed run restarts, resumes from its latest checkpoint and ends as an uninterrupted one', async () => {
   const reference = out('uninterrupted');
   expectSuccess(await runCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...longRun(reference)]));

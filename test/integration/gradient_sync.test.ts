@@ -2,6 +2,7 @@
 // are cut by size, every bucket is reduced during backward, gradients come back unchanged (the
 // average over one rank), and accumulation micro-steps skip the collective.
 import { BertModel } from '../../lib/models/bert_model';
+import { native } from '../../lib/native';
 import { ProcessGroup } from '../../lib/distributed/process_group';
 import { freePort } from '../helpers/ddp_run';
 import { byName, maxAbsDiff } from '../helpers/tensors';
@@ -61,4 +62,19 @@ test('a model without a group reports no sync; bad options are refused before an
   await expect(model.attachProcessGroup(group, { bucketCapMb: 0 })).rejects.toThrow(/ddp_bucket_cap_mb must be > 0/);
   await expect(ProcessGroup.join({ ...group.environment }, { device: 'cuda', backend: 'gloo', timeoutSeconds: 5 })).rejects.toThrow(/gloo needs --device cpu/);
   await expect(ProcessGroup.join({ ...group.environment }, { device: 'cpu', timeoutSeconds: 0 })).rejects.toThrow(/ddp_timeout must be > 0/);
+});
+
+test('the nccl backend without a GPU (or without NCCL in the build) is an error, never an abort', async () => {
+  const info = native().buildInfo();
+  const pg = new (native().NativeProcessGroup)({
+    rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: await freePort(), hostStore: true, storePrefix: '/t', timeoutMs: 5000, backend: 'nccl', device: 'cpu',
+  });
+  if (info.builtWithNccl && info.cudaAvailable) {
+    // On a GPU machine a one-rank NCCL group must work.
+    await expect(pg.connect()).resolves.toBeUndefined();
+  } else if (info.builtWithNccl) {
+    await expect(pg.connect()).rejects.toThrow(/nccl process group failed on rank 0 of 1: .*GPU.*Fix: NCCL needs a CUDA GPU/s);
+  } else {
+    await expect(pg.connect()).rejects.toThrow(/nccl backend is not in this build/);
+  }
 });
