@@ -9,7 +9,6 @@
 // ratio shows the cost of DDP rather than a gain. "all-reduce alone" is the same number of bytes
 // reduced with nothing to overlap; "exposed" is what was left to wait for after backward.
 const { spawn } = require('child_process');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 
@@ -20,15 +19,7 @@ const option = (name, fallback) => {
 const procs = Number(option('procs', '2'));
 const args = [option('steps', '10'), option('warmup', '2'), option('batch', '32'), option('seq', '128')];
 const worker = path.join(__dirname, 'bench', 'ddp_worker.js');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = require('../dist/lib/distributed/free_port');
 
 async function run(world) {
   const port = await freePort();

@@ -1,10 +1,10 @@
 // `bertrun launch [torchrun flags] <command | script.js | --no_python program> [args]`
 import * as crypto from 'crypto';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { native } from '../native';
 import { launch, type LaunchOptions } from '../distributed/launcher';
+import { freePort } from '../distributed/free_port';
 
 const USAGE = `usage: bertrun launch [flags] <train|eval|predict ...> | <script.js ...> | --no_python <program ...>
 
@@ -111,15 +111,4 @@ function workerCommand(flags: LaunchFlags): string[] {
   if (flags.noPython) return flags.workerArgv;
   if (BERTRUN_COMMANDS.has(first)) return [process.execPath, path.join(__dirname, 'main.js'), first, ...rest];
   return [process.execPath, first, ...rest];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }

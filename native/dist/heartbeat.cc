@@ -31,11 +31,10 @@ void Heartbeat::run() {
 }
 
 std::vector<int> Heartbeat::silent_ranks(std::chrono::milliseconds window) const {
-  auto* self = const_cast<Heartbeat*>(this);
   auto read_all = [&] {
-    std::lock_guard<std::mutex> lock(self->mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     std::vector<int64_t> counts;
-    for (int r = 0; r < world_size_; ++r) counts.push_back(self->store_->add(key(r), 0));
+    for (int r = 0; r < world_size_; ++r) counts.push_back(store_->add(key(r), 0));
     return counts;
   };
   auto before = read_all();

@@ -29,7 +29,7 @@ class Heartbeat {
   c10::intrusive_ptr<c10d::Store> store_;
   int rank_;
   int world_size_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;  // the store connection is used by the thread and by silent_ranks
   std::condition_variable wake_;
   bool stop_ = false;
   std::thread thread_;

@@ -2,11 +2,11 @@
 // model and a learnable sentence task, free ports, and weight comparison between run outputs.
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
 import { readSafetensors } from '../../lib/io/safetensors';
 import { SeededRandom } from '../../lib/data/loader/seeded_random';
+export { freePort } from '../../lib/distributed/free_port';
 
 export const CLI = path.join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'main.js');
 const WORDS = ['cat', 'dog', 'bird', 'fish', 'red', 'blue', 'green', 'big', 'small', 'runs', 'sleeps', 'eats', 'the', 'a', 'not', 'very'];
@@ -67,20 +67,13 @@ export function startProcess(program: string, args: readonly string[], env: Reco
   return { child, output: () => text, done };
 }
 
-export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<Finished> {
-  return startCli(args, env).done;
+/** torchrun's variables for worker `rank` of 2 on one node, for workers started without a launcher. */
+export function twoWorkerEnv(rank: number, port: string): Record<string, string> {
+  return { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port };
 }
 
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<Finished> {
+  return startCli(args, env).done;
 }
 
 /** Largest absolute difference between the weights two output directories hold. */

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pythonPath } from '../helpers/python';
 import {
-  CLI, freePort, isAlive, maxWeightDifference, requireCompiledCli, runCli, startCli, startProcess, waitFor, writeSentenceTask, writeTinyModel,
+  CLI, freePort, isAlive, maxWeightDifference, requireCompiledCli, runCli, startCli, startProcess, twoWorkerEnv, waitFor, writeSentenceTask, writeTinyModel,
 } from '../helpers/ddp_run';
 
 let root: string;
@@ -141,8 +141,7 @@ test('killing a worker stops the launcher and every worker with a message naming
 test('without a launcher, the surviving rank exits non-zero and names the rank that died', async () => {
   const dir = out('killed-bare');
   const port = String(await freePort());
-  const env = (rank: number) => ({ RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port });
-  const [w0, w1] = [startCli(longRun(dir), env(0)), startCli(longRun(dir), env(1))];
+  const [w0, w1] = [startCli(longRun(dir), twoWorkerEnv(0, port)), startCli(longRun(dir), twoWorkerEnv(1, port))];
   await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 60, 'checkpoint-40');
   w1.child.kill('SIGKILL');
   const started = Date.now();
@@ -157,8 +156,7 @@ test('a hung worker (stopped, not dead) fails the others after --ddp_timeout, na
   const dir = out('hung');
   const port = String(await freePort());
   const args = longRun(dir).map((a) => (a === '60' ? '5' : a));  // --ddp_timeout 5
-  const env = (rank: number) => ({ RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port });
-  const [w0, w1] = [startCli(args, env(0)), startCli(args, env(1))];
+  const [w0, w1] = [startCli(args, twoWorkerEnv(0, port)), startCli(args, twoWorkerEnv(1, port))];
   try {
     await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 60, 'checkpoint-40');
     w1.child.kill('SIGSTOP');
