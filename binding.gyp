@@ -3,11 +3,13 @@
     {
       "target_name": "bertrun",
       "sources": [
+        "native/model/activation_checkpoint.cc",
         "native/model/bert.cc",
         "native/model/dropout.cc",
         "native/model/heads.cc",
         "native/train/adamw.cc",
         "native/train/grad_clip.cc",
+        "native/train/grad_scaler.cc",
         "native/common/error_message.cc",
         "native/common/compute_thread.cc",
         "native/common/tensor_convert.cc",

@@ -28,6 +28,11 @@ export interface NativeModelInfo {
   task: string;
   device: string;
   training: boolean;
+  /** Autocast dtype of forwards, or null (float32). */
+  mixedPrecision: MixedPrecision | null;
+  gradientCheckpointing: boolean;
+  /** Whether fp16 dynamic loss scaling is on. */
+  gradScaler: boolean;
   numParameters: number;
   parameters: NativeParameterInfo[];
 }
@@ -60,6 +65,38 @@ export interface ForwardBackwardOptions {
   skipPadding?: boolean;
 }
 
+export type MixedPrecision = 'bfloat16' | 'float16';
+
+/** torch.amp.GradScaler's settings (its defaults). */
+export interface GradScalerOptions {
+  /** default 2^16 */
+  initScale?: number;
+  /** default 2 */
+  growthFactor?: number;
+  /** default 0.5 */
+  backoffFactor?: number;
+  /** Clean steps in a row before the scale grows; default 2000. */
+  growthInterval?: number;
+}
+
+export interface StepOptions {
+  lr: number;
+  /** Clip gradients to this total L2 norm first (after unscaling, with a loss scaler). */
+  maxGradNorm?: number;
+  zeroGrad?: boolean;
+  /** Default true: return the norm before clipping (one device sync); false leaves it on the device. */
+  readGradNorm?: boolean;
+}
+
+export interface StepResult {
+  /** Total gradient norm before clipping, when clipping and readGradNorm. */
+  gradNorm?: number;
+  /** A loss scaler found inf/NaN gradients: weights and optimizer state are unchanged. */
+  skipped: boolean;
+  /** The loss scale after this step's update (with a loss scaler). */
+  lossScale?: number;
+}
+
 export interface GradientSyncStats {
   buckets: number;
   bucketBytes: number;
@@ -81,7 +118,12 @@ export interface NativeModel {
   takeLoss(): Promise<{ sum: number; count: number }>;
   clipGradNorm(maxNorm: number): Promise<number>;
   configureOptimizer(options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): void;
-  step(options: { lr: number; maxGradNorm?: number; zeroGrad?: boolean }): Promise<number | undefined>;
+  step(options: StepOptions): Promise<StepResult>;
+  setMixedPrecision(precision: MixedPrecision | null): void;
+  setGradientCheckpointing(on: boolean): void;
+  configureGradScaler(options: GradScalerOptions | null): void;
+  getGradScalerState(): Promise<NamedTensor[]>;
+  loadGradScalerState(tensors: NamedTensor[]): Promise<void>;
   zeroGrad(): Promise<void>;
   getGradients(): Promise<NamedTensor[]>;
   setGradients(tensors: NamedTensor[]): Promise<void>;

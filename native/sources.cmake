@@ -1,10 +1,12 @@
 # Sources shared by the addon and the standalone benchmark, and the libtorch wiring.
 set(BERTRUN_CORE_SOURCES
+  native/model/activation_checkpoint.cc
   native/model/bert.cc
   native/model/dropout.cc
   native/model/heads.cc
   native/train/adamw.cc
-  native/train/grad_clip.cc)
+  native/train/grad_clip.cc
+  native/train/grad_scaler.cc)
 
 set(BERTRUN_BINDING_SOURCES
   native/common/error_message.cc

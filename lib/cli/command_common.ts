@@ -29,6 +29,9 @@ export function trainingArguments(flags: FlagValues, outputDir: string): Trainin
     seed: pick('seed'), group_by_length: pick('group_by_length'), dataloader_drop_last: pick('dataloader_drop_last'),
     device: pick('device'), disable_tqdm: pick('disable_tqdm'), report_to: reportTo,
     ddp_bucket_cap_mb: pick('ddp_bucket_cap_mb'), ddp_timeout: pick('ddp_timeout'), ddp_backend: pick('ddp_backend') ?? null,
+    fp16: pick('fp16'), bf16: pick('bf16'), loss_scale_init: pick('loss_scale_init'), loss_scale_growth_factor: pick('loss_scale_growth_factor'),
+    loss_scale_backoff_factor: pick('loss_scale_backoff_factor'), loss_scale_growth_interval: pick('loss_scale_growth_interval'),
+    gradient_checkpointing: pick('gradient_checkpointing'), auto_find_batch_size: pick('auto_find_batch_size'),
   });
 }
 

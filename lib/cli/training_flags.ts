@@ -60,4 +60,13 @@ export const TRAINING_FLAGS: FlagSchema = {
   ddp_backend: { type: 'string', help: 'gloo (CPU) or nccl (CUDA); default from --device', choices: ['gloo', 'nccl'] },
   ddp_timeout: { type: 'number', help: 'seconds the rendezvous or a collective may wait before failing', default: d.ddp_timeout },
   ddp_bucket_cap_mb: { type: 'number', help: 'gradient bucket size (MiB) for the all-reduce overlapped with backward', default: d.ddp_bucket_cap_mb },
+  // precision and memory
+  fp16: { type: 'boolean', help: 'float16 mixed precision with dynamic loss scaling (GPUs)', default: d.fp16 },
+  bf16: { type: 'boolean', help: 'bfloat16 mixed precision (Ampere+ GPUs and CPUs)', default: d.bf16 },
+  loss_scale_init: { type: 'number', help: 'fp16: initial loss scale', default: d.loss_scale_init },
+  loss_scale_growth_factor: { type: 'number', help: 'fp16: scale multiplier after growth_interval clean steps', default: d.loss_scale_growth_factor },
+  loss_scale_backoff_factor: { type: 'number', help: 'fp16: scale multiplier after a step with inf/NaN gradients (skipped)', default: d.loss_scale_backoff_factor },
+  loss_scale_growth_interval: { type: 'integer', help: 'fp16: clean steps in a row before the scale grows', default: d.loss_scale_growth_interval },
+  gradient_checkpointing: { type: 'boolean', help: 'recompute layer activations in backward: less memory, ~30% more compute', default: d.gradient_checkpointing },
+  auto_find_batch_size: { type: 'boolean', help: 'on out-of-memory, halve the train batch size and start again', default: d.auto_find_batch_size },
 };

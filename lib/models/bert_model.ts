@@ -6,7 +6,10 @@ import { bertConfigToJson, nativeConfig, parseBertConfig, readBertConfig, type B
 import type { NamedTensor } from '../io/named_tensor';
 import { writeFileAtomic } from '../io/atomic_write';
 import { writeSafetensors } from '../io/safetensors';
-import { native, type ForwardBackwardOptions, type ForwardOptions, type GradientSyncStats, type NativeBatch, type NativeModel, type NativeModelInfo } from '../native';
+import {
+  native, type ForwardBackwardOptions, type ForwardOptions, type GradScalerOptions, type GradientSyncStats, type MixedPrecision, type NativeBatch,
+  type NativeModel, type NativeModelInfo, type StepOptions, type StepResult,
+} from '../native';
 import type { ProcessGroup } from '../distributed/process_group';
 import { matchWeights, type WeightMatch } from './weight_names';
 import { findWeightsFile, readWeights, SAFETENSORS_NAME } from './weight_files';
@@ -224,9 +227,39 @@ export class BertModel {
     return this.enqueue(async () => this.handle.configureOptimizer(options));
   }
 
-  /** Optional clipping, then one AdamW step at this lr. Returns the grad norm before clipping when clipping. */
-  step(options: { lr: number; maxGradNorm?: number; zeroGrad?: boolean }): Promise<number | undefined> {
+  /**
+   * Optional clipping, then one AdamW step at this lr. With a loss scaler the gradients are
+   * unscaled first and a step with inf/NaN gradients is skipped (see StepResult).
+   */
+  step(options: StepOptions): Promise<StepResult> {
     return this.enqueue(() => this.handle.step(options));
+  }
+
+  /**
+   * Mixed precision: forwards run under autocast to bfloat16 or float16 (null: float32).
+   * Parameters, gradients and optimizer state stay float32, as with torch.autocast.
+   */
+  setMixedPrecision(precision: MixedPrecision | null): Promise<void> {
+    return this.enqueue(async () => this.handle.setMixedPrecision(precision));
+  }
+
+  /** Recompute each encoder layer's activations during backward instead of storing them. */
+  setGradientCheckpointing(on: boolean): Promise<void> {
+    return this.enqueue(async () => this.handle.setGradientCheckpointing(on));
+  }
+
+  /** Dynamic loss scaling for fp16 (torch.amp.GradScaler); null turns it off. */
+  configureGradScaler(options: GradScalerOptions | null): Promise<void> {
+    return this.enqueue(async () => this.handle.configureGradScaler(options));
+  }
+
+  /** The loss scaler's state: scale and growth_tracker (saved in checkpoints). */
+  gradScalerState(): Promise<NamedTensor[]> {
+    return this.enqueue(() => this.handle.getGradScalerState());
+  }
+
+  loadGradScalerState(tensors: NamedTensor[]): Promise<void> {
+    return this.enqueue(() => this.handle.loadGradScalerState(tensors));
   }
 
   zeroGrad(): Promise<void> {

@@ -11,6 +11,8 @@ export const CHECKPOINT_PREFIX = 'checkpoint-';
 const STATE_FILE = 'trainer_state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
 const RNG_FILE = 'rng_state.safetensors';
+/** fp16 loss scaler (HF/accelerate: scaler.pt). */
+const SCALER_FILE = 'scaler.safetensors';
 
 export interface LogEntry {
   step: number;
@@ -35,6 +37,11 @@ export interface TrainerState {
   data_position: { epoch: number; batches_done: number };
   /** Losses summed since the last log line, so resumed logs equal uninterrupted ones. */
   pending_loss: { sum: number; count: number };
+  /**
+   * fp16: optimizer steps skipped for inf/NaN gradients. They count in global_step but not in
+   * the learning-rate schedule (as HF, which skips lr_scheduler.step() then).
+   */
+  skipped_steps: number;
 }
 
 export interface CheckpointContent {
@@ -42,6 +49,8 @@ export interface CheckpointContent {
   optimizer: NamedTensor[];
   /** The RNG state of the rank that reads (rank 0's when written). */
   rng: NamedTensor[];
+  /** The fp16 loss scaler's state, when training used one. */
+  scaler?: NamedTensor[];
 }
 
 /** rng_state.safetensors is rank 0's (HF: rng_state.pth); rank r > 0 has rng_state_<r>. */
@@ -69,6 +78,7 @@ export async function writeCheckpoint(
   await saveModel(temp);
   writeSafetensors(path.join(temp, OPTIMIZER_FILE), content.optimizer, { format: 'bertrun-adamw' });
   writeSafetensors(path.join(temp, RNG_FILE), content.rng, { format: 'bertrun-rng' });
+  if (content.scaler) writeSafetensors(path.join(temp, SCALER_FILE), content.scaler, { format: 'bertrun-grad-scaler' });
   (content.rngByRank ?? []).forEach((rng, rank) => {
     if (rank > 0) writeSafetensors(path.join(temp, rngFile(rank)), rng, { format: 'bertrun-rng' });
   });
@@ -88,6 +98,18 @@ export async function writeCheckpoint(
 
 /** Reads a checkpoint for `rank` (its own RNG state if saved, else rank 0's, e.g. more ranks than before). */
 export function readCheckpoint(dir: string, rank = 0): CheckpointContent {
+  const state = readTrainerState(dir);
+  const scalerFile = path.join(dir, SCALER_FILE);
+  return {
+    state,
+    optimizer: readSafetensors(path.join(dir, OPTIMIZER_FILE)).tensors,
+    rng: readSafetensors(path.join(dir, fs.existsSync(path.join(dir, rngFile(rank))) ? rngFile(rank) : RNG_FILE)).tensors,
+    ...(fs.existsSync(scalerFile) ? { scaler: readSafetensors(scalerFile).tensors } : {}),
+  };
+}
+
+/** trainer_state.json of a checkpoint, checked; fields added later get their neutral value. */
+export function readTrainerState(dir: string): TrainerState {
   const stateFile = path.join(dir, STATE_FILE);
   if (!fs.existsSync(stateFile)) {
     throw new Error(`${dir} is not a complete checkpoint (no ${STATE_FILE}). Fix: resume from another checkpoint-<step> directory.`);
@@ -101,11 +123,7 @@ export function readCheckpoint(dir: string, rank = 0): CheckpointContent {
   for (const field of ['global_step', 'data_position', 'log_history', 'pending_loss'] as const) {
     if (state[field] === undefined) throw new Error(`${stateFile}: field "${field}" is missing; was it written by bertrun?`);
   }
-  return {
-    state,
-    optimizer: readSafetensors(path.join(dir, OPTIMIZER_FILE)).tensors,
-    rng: readSafetensors(path.join(dir, fs.existsSync(path.join(dir, rngFile(rank))) ? rngFile(rank) : RNG_FILE)).tensors,
-  };
+  return { ...state, skipped_steps: state.skipped_steps ?? 0 };
 }
 
 /** Complete checkpoints in outputDir, oldest step first. */

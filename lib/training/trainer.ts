@@ -10,11 +10,13 @@ import { collate, type CollateOptions, type TextFeature } from '../data/loader/c
 import type { BertModel, OutputTensor } from '../models/bert_model';
 import type { BertTokenizer } from '../tokenization/bert_tokenizer';
 import { native } from '../native';
-import { checkpointDir, listCheckpoints, readCheckpoint, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
+import type { NamedTensor } from '../io/named_tensor';
+import { checkpointDir, listCheckpoints, readCheckpoint, readTrainerState, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
 import { learningRate, warmupStepsFor, type ScheduleOptions } from './lr_schedules';
+import { isOutOfMemory, outOfMemoryError } from './out_of_memory';
 import { createProgress, type ProgressReporter } from './progress';
 import { TensorBoardWriter } from './tensorboard_writer';
-import type { TrainingArguments } from './training_arguments';
+import { mixedPrecisionOf, type TrainingArguments } from './training_arguments';
 
 export interface EvalSet {
   features: TextFeature[];
@@ -75,7 +77,7 @@ export interface TrainResult {
 }
 
 export class Trainer {
-  readonly state: TrainerState;
+  state: TrainerState;
   private readonly o: TrainerOptions;
   private readonly progress: ProgressReporter;
   private tensorboard?: TensorBoardWriter;
@@ -85,11 +87,16 @@ export class Trainer {
     this.o = options;
     const a = options.args;
     this.progress = createProgress({ enabled: !a.disable_tqdm && this.isMain });
-    this.state = {
+    this.state = this.freshState(a.per_device_train_batch_size);
+  }
+
+  private freshState(batchSize: number): TrainerState {
+    const a = this.o.args;
+    return {
       global_step: 0, epoch: 0, max_steps: 0, num_train_epochs: a.num_train_epochs, logging_steps: a.logging_steps,
-      eval_steps: a.eval_steps ?? a.logging_steps, save_steps: a.save_steps, train_batch_size: a.per_device_train_batch_size,
+      eval_steps: a.eval_steps ?? a.logging_steps, save_steps: a.save_steps, train_batch_size: batchSize,
       log_history: [], best_metric: null, best_model_checkpoint: null, data_position: { epoch: 0, batches_done: 0 },
-      pending_loss: { sum: 0, count: 0 },
+      pending_loss: { sum: 0, count: 0 }, skipped_steps: 0,
     };
   }
 
@@ -107,20 +114,69 @@ export class Trainer {
     else this.progress.log(line);
   }
 
-  /** Trains from scratch, or resumes from a checkpoint directory (true = the latest in output_dir). */
+  /**
+   * Trains from scratch, or resumes from a checkpoint directory (true = the latest in output_dir).
+   * With auto_find_batch_size, an out-of-memory error restarts training from the initial weights
+   * with half the batch size (HF's find_executable_batch_size), down to 1.
+   */
   async train(resumeFromCheckpoint?: string | boolean): Promise<TrainResult> {
     const { model, args } = this.o;
     const train = this.o.train;
     if (!train || train.length === 0) throw new Error('no training examples: the train dataset is empty. Fix: check --train_file / --data_dir.');
+    if (args.auto_find_batch_size && this.o.distributed) {
+      throw new Error('auto_find_batch_size works in a single process only: ranks could settle on different batch sizes. Fix: drop --auto_find_batch_size or run one process.');
+    }
     const resumeDir = this.resolveResume(resumeFromCheckpoint);
     if (!resumeDir) this.checkOutputDir();
     // Every rank checks the output directory before any rank writes into it.
     await this.o.distributed?.barrier();
     if (this.isMain) fs.mkdirSync(args.output_dir, { recursive: true });
+    if (args.report_to.includes('tensorboard') && this.isMain) this.tensorboard = new TensorBoardWriter(path.join(args.output_dir, 'runs'));
+    await this.applyPrecision();
+    await model.setGradientCheckpointing(args.gradient_checkpointing);
 
+    // A resumed auto_find_batch_size run continues with the batch size it had found (as HF).
+    let batchSize = resumeDir && args.auto_find_batch_size ? readTrainerState(resumeDir).train_batch_size : args.per_device_train_batch_size;
+    const initialWeights = args.auto_find_batch_size && !resumeDir ? await model.stateDict() : undefined;
+    try {
+      for (;;) {
+        try {
+          return await this.trainWithBatchSize(batchSize, resumeDir);
+        } catch (error) {
+          if (!args.auto_find_batch_size || !isOutOfMemory(error) || batchSize === 1) throw error;
+          const next = Math.floor(batchSize / 2);
+          this.log(`out of memory at per_device_train_batch_size ${batchSize}; starting again with ${next} (auto_find_batch_size)`);
+          await this.resetForRetry(initialWeights);
+          batchSize = next;
+        }
+      }
+    } finally {
+      this.tensorboard?.close();
+    }
+  }
+
+  /** Back to the start after an out-of-memory attempt: initial weights, no gradients, fresh state. */
+  private async resetForRetry(initialWeights: NamedTensor[] | undefined): Promise<void> {
+    const { model } = this.o;
+    this.progress.done();
+    await model.zeroGrad();
+    await model.takeLoss();
+    if (initialWeights) await model.loadWeights(initialWeights, { strict: true });
+    this.state = this.freshState(this.o.args.per_device_train_batch_size);
+    this.lossTotal = { sum: 0, count: 0 };
+  }
+
+  private async applyPrecision(): Promise<void> {
+    const { model, args } = this.o;
+    await model.setMixedPrecision(mixedPrecisionOf(args));
+  }
+
+  private async trainWithBatchSize(batchSize: number, resumeDir: string | undefined): Promise<TrainResult> {
+    const { model, args } = this.o;
+    const train = this.o.train as TextFeature[];
     const lengths = train.map((f) => f.inputIds.length);
     // The single-process order with the global batch; each rank then takes its share of each batch.
-    const globalBatchSize = args.per_device_train_batch_size * this.worldSize;
+    const globalBatchSize = batchSize * this.worldSize;
     const orderOptions = { batchSize: globalBatchSize, shuffle: true, seed: args.seed, groupByLength: args.group_by_length, dropLast: args.dataloader_drop_last };
     const batchesPerEpoch = batchOrder(lengths, 0, orderOptions).length;
     if (batchesPerEpoch === 0) throw new Error(`the train dataset (${train.length} examples) gives no full batch of ${globalBatchSize} with dataloader_drop_last`);
@@ -132,24 +188,31 @@ export class Trainer {
       warmupSteps: warmupStepsFor(totalSteps, args.warmup_steps, args.warmup_ratio),
     };
     this.state.max_steps = totalSteps;
+    this.state.train_batch_size = batchSize;
 
     await model.configureOptimizer({ beta1: args.adam_beta1, beta2: args.adam_beta2, eps: args.adam_epsilon, weightDecay: args.weight_decay });
+    await model.configureGradScaler(
+      args.fp16
+        ? { initScale: args.loss_scale_init, growthFactor: args.loss_scale_growth_factor, backoffFactor: args.loss_scale_backoff_factor, growthInterval: args.loss_scale_growth_interval }
+        : null,
+    );
     if (this.o.distributed) await model.attachProcessGroup(this.o.distributed, { bucketCapMb: args.ddp_bucket_cap_mb });
     if (resumeDir) {
       await this.restore(resumeDir);
     } else {
       await native().manualSeed(args.seed);
     }
-    if (args.report_to.includes('tensorboard') && this.isMain) this.tensorboard = new TensorBoardWriter(path.join(args.output_dir, 'runs'));
     this.log(
       `***** Running training *****\n  examples = ${train.length}, epochs = ${args.num_train_epochs}, optimization steps = ${totalSteps}` +
-        `${resumeDir ? `, resuming from ${resumeDir} at step ${this.state.global_step}` : ''}\n  ${this.effectiveBatchLine()}`,
+        `${resumeDir ? `, resuming from ${resumeDir} at step ${this.state.global_step}` : ''}\n  ${this.effectiveBatchLine(batchSize)}`,
     );
 
     const started = Date.now();
     const startStep = this.state.global_step;
     let samplesSinceLog = 0;
     let logClock = Date.now();
+    // The learning rate follows optimizer steps taken: fp16 steps skipped for inf/NaN do not count.
+    const lrAt = (step: number): number => learningRate(schedule, step - this.state.skipped_steps);
     await model.train();
     let { epoch, batches_done: skip } = this.state.data_position;
     while (this.state.global_step < totalSteps) {
@@ -159,20 +222,29 @@ export class Trainer {
         const batch = collate(mine[b].map((i) => train[i]), this.collateOptions());
         // Gradients are averaged over the ranks only on the micro-step that ends an accumulation.
         const stepsAfter = (b + 1) % accumulation === 0 || b + 1 === batches.length;
-        await model.forwardBackward(batch, { lossScale: 1 / accumulation, skipPadding: this.o.skipPadding ?? true, syncGradients: stepsAfter });
+        try {
+          await model.forwardBackward(batch, { lossScale: 1 / accumulation, skipPadding: this.o.skipPadding ?? true, syncGradients: stepsAfter });
+        } catch (error) {
+          if (!isOutOfMemory(error)) throw error;
+          throw outOfMemoryError(error as Error, { phase: 'training', batchSize, sequenceLength: batch.shape[1], args });
+        }
         samplesSinceLog += batches[b].length;
         if (!stepsAfter) continue;
 
-        const lr = learningRate(schedule, this.state.global_step);
-        const gradNorm = await model.step({ lr, maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined, zeroGrad: true });
+        const logNow = (this.state.global_step + 1) % args.logging_steps === 0;
+        const result = await model.step({
+          lr: lrAt(this.state.global_step), maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined, zeroGrad: true, readGradNorm: logNow,
+        });
+        if (result.skipped) this.state.skipped_steps++;
         this.state.global_step++;
         this.state.epoch = epoch + (b + 1) / batches.length;
         this.state.data_position = { epoch, batches_done: b + 1 };
         const step = this.state.global_step;
         this.progress.update(step, totalSteps, `epoch ${this.state.epoch.toFixed(2)}`);
-        if (step % args.logging_steps === 0) {
+        if (logNow) {
           const seconds = (Date.now() - logClock) / 1000;
-          await this.logTrainingLoss({ learning_rate: learningRate(schedule, step), grad_norm: gradNorm ?? Number.NaN, samples_per_second: samplesSinceLog / seconds });
+          const scaling: Record<string, number> = result.lossScale !== undefined ? { loss_scale: result.lossScale, skipped_steps: this.state.skipped_steps } : {};
+          await this.logTrainingLoss({ learning_rate: lrAt(step), grad_norm: result.gradNorm ?? Number.NaN, samples_per_second: samplesSinceLog / seconds, ...scaling });
           samplesSinceLog = 0;
           logClock = Date.now();
         }
@@ -210,7 +282,6 @@ export class Trainer {
       this.writeJson('trainer_state.json', this.state);
       this.writeJson('train_results.json', result);
     }
-    this.tensorboard?.close();
     return result;
   }
 
@@ -247,6 +318,7 @@ export class Trainer {
     const features = group ? evaluationShard(all.length, group.rank, group.worldSize).map((i) => all[i]) : all;
     const wasTraining = model.info().training;
     await model.eval();
+    await this.applyPrecision();
     let rows: FeatureOutputs[] = [];
     let lossSum = 0;
     let lossCount = 0;
@@ -254,7 +326,10 @@ export class Trainer {
     for (let i = 0; i < features.length; i += size) {
       const part = features.slice(i, i + size);
       const batch = collate(part, this.collateOptions());
-      const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true });
+      const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true }).catch((error: unknown) => {
+        if (!isOutOfMemory(error)) throw error;
+        throw outOfMemoryError(error as Error, { phase: 'evaluation', batchSize: size, sequenceLength: batch.shape[1], args });
+      });
       rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task));
       if (out.loss !== undefined) {
         lossSum += out.loss * part.length;
@@ -300,14 +375,16 @@ export class Trainer {
   }
 
   /** HF's "Total train batch size (w. parallel, distributed & accumulation)", spelled out. */
-  private effectiveBatchLine(): string {
+  private effectiveBatchLine(batchSize: number): string {
     const a = this.o.args;
     const env = this.o.distributed?.environment;
     const nodes = env ? env.worldSize / env.localWorldSize : 1;
     const perNode = env ? env.localWorldSize : 1;
-    const total = nodes * perNode * a.per_device_train_batch_size * a.gradient_accumulation_steps;
+    const total = nodes * perNode * batchSize * a.gradient_accumulation_steps;
+    const precision = mixedPrecisionOf(a) ?? 'float32';
     return (
-      `effective batch size = ${total} (${nodes} node(s) x ${perNode} process(es) per node x ${a.per_device_train_batch_size} per device` +
+      `precision = ${precision}${a.fp16 ? ' with dynamic loss scaling' : ''}, gradient_checkpointing = ${a.gradient_checkpointing ? 'on' : 'off'}\n  ` +
+      `effective batch size = ${total} (${nodes} node(s) x ${perNode} process(es) per node x ${batchSize} per device` +
       ` x ${a.gradient_accumulation_steps} accumulation), learning rate = ${a.learning_rate} (${a.lr_scheduler_type})`
     );
   }
@@ -355,7 +432,8 @@ export class Trainer {
     const rngByRank = this.o.distributed ? await this.o.distributed.allgather(rng, 'all-gather of RNG states for a checkpoint') : [rng];
     if (this.isMain) {
       const optimizer = await model.optimizerState();
-      await writeCheckpoint(args.output_dir, { state: this.state, optimizer, rng, rngByRank, trainingArgs: args }, (d) => this.saveModel(d));
+      const scaler = args.fp16 ? await model.gradScalerState() : undefined;
+      await writeCheckpoint(args.output_dir, { state: this.state, optimizer, rng, rngByRank, trainingArgs: args, ...(scaler ? { scaler } : {}) }, (d) => this.saveModel(d));
       rotateCheckpoints(args.output_dir, args.save_total_limit, this.state.best_model_checkpoint);
     }
     await this.o.distributed?.barrier();
@@ -366,6 +444,10 @@ export class Trainer {
     await this.o.model.loadWeightsFile(path.join(dir, 'model.safetensors'), { strict: true });
     await this.o.model.loadOptimizerState(content.optimizer);
     await native().setRngState(content.rng);
+    if (this.o.args.fp16) {
+      if (content.scaler) await this.o.model.loadGradScalerState(content.scaler);
+      else this.log(`${dir} has no loss scaler state (trained without --fp16): the loss scale starts at ${this.o.args.loss_scale_init}`);
+    }
     Object.assign(this.state, content.state);
   }
 

@@ -43,6 +43,19 @@ export interface TrainingArguments {
   ddp_timeout: number;
   /** DDP: gloo (CPU) or nccl (CUDA); null picks from the device. */
   ddp_backend: 'gloo' | 'nccl' | null;
+  /** Mixed precision: float16 autocast with dynamic loss scaling (CUDA; CPU works, slowly). */
+  fp16: boolean;
+  /** Mixed precision: bfloat16 autocast (CUDA with Ampere or newer, and CPU). */
+  bf16: boolean;
+  /** fp16 loss scaler (torch.amp.GradScaler's settings and defaults). */
+  loss_scale_init: number;
+  loss_scale_growth_factor: number;
+  loss_scale_backoff_factor: number;
+  loss_scale_growth_interval: number;
+  /** Recompute each encoder layer's activations in backward: less memory, about a third more compute. */
+  gradient_checkpointing: boolean;
+  /** On out-of-memory, halve per_device_train_batch_size and start again. */
+  auto_find_batch_size: boolean;
 }
 
 export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
@@ -79,6 +92,14 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
   ddp_bucket_cap_mb: 25,
   ddp_timeout: 1800,
   ddp_backend: null,
+  fp16: false,
+  bf16: false,
+  loss_scale_init: 65536,
+  loss_scale_growth_factor: 2,
+  loss_scale_backoff_factor: 0.5,
+  loss_scale_growth_interval: 2000,
+  gradient_checkpointing: false,
+  auto_find_batch_size: false,
 };
 
 /** Fills defaults and checks every field; errors name the field and the allowed values. */
@@ -98,6 +119,11 @@ export function resolveTrainingArguments(input: Partial<TrainingArguments> & { o
     if (typeof args[f] !== 'number' || !Number.isFinite(args[f]) || args[f] <= 0) fail(f, `must be a number > 0, got ${String(args[f])}`);
   }
   if (args.ddp_backend !== null && !['gloo', 'nccl'].includes(args.ddp_backend)) fail('ddp_backend', 'must be gloo or nccl');
+  if (args.fp16 && args.bf16) fail('fp16', 'and bf16 cannot both be set: pick one precision');
+  if (!(Number.isFinite(args.loss_scale_init) && args.loss_scale_init > 0)) fail('loss_scale_init', `must be a finite number > 0, got ${String(args.loss_scale_init)}`);
+  if (!(args.loss_scale_growth_factor > 1)) fail('loss_scale_growth_factor', `must be > 1, got ${String(args.loss_scale_growth_factor)}`);
+  if (!(args.loss_scale_backoff_factor > 0 && args.loss_scale_backoff_factor < 1)) fail('loss_scale_backoff_factor', `must be in (0, 1), got ${String(args.loss_scale_backoff_factor)}`);
+  if (!Number.isInteger(args.loss_scale_growth_interval) || args.loss_scale_growth_interval < 1) fail('loss_scale_growth_interval', `must be an integer >= 1, got ${String(args.loss_scale_growth_interval)}`);
   for (const f of ['adam_beta1', 'adam_beta2'] as const) if (!(args[f] >= 0 && args[f] < 1)) fail(f, 'must be in [0, 1)');
   if (!Number.isInteger(args.max_steps) || args.max_steps < -1 || args.max_steps === 0) fail('max_steps', 'must be -1 (use epochs) or a positive integer');
   if (!Number.isInteger(args.warmup_steps) || args.warmup_steps < 0) fail('warmup_steps', 'must be an integer >= 0');
@@ -128,4 +154,9 @@ export function resolveTrainingArguments(input: Partial<TrainingArguments> & { o
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The autocast dtype these arguments ask for (null: float32). */
+export function mixedPrecisionOf(args: Pick<TrainingArguments, 'fp16' | 'bf16'>): 'float16' | 'bfloat16' | null {
+  return args.fp16 ? 'float16' : args.bf16 ? 'bfloat16' : null;
 }

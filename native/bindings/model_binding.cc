@@ -6,6 +6,7 @@
 #include "bindings/batch.h"
 #include "bindings/process_group_binding.h"
 #include "common/async_job.h"
+#include "common/autocast_guard.h"
 #include "common/js_guard.h"
 #include "common/tensor_convert.h"
 #include "train/grad_clip.h"
@@ -137,12 +138,41 @@ std::vector<std::pair<std::string, torch::Tensor>> host_copies(const std::vector
   return out;
 }
 
+// Outputs for JS: CPU copies, with fp16/bf16 (from autocast) widened to float32.
+std::vector<std::pair<std::string, torch::Tensor>> output_copies(const std::vector<std::pair<std::string, torch::Tensor>>& in) {
+  auto out = host_copies(in);
+  for (auto& [name, t] : out)
+    if (t.scalar_type() == torch::kHalf || t.scalar_type() == torch::kBFloat16) t = t.to(torch::kFloat32);
+  return out;
+}
+
+std::optional<c10::ScalarType> parse_precision(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  const std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+  if (name == "float32" || name == "fp32") return std::nullopt;
+  if (name == "bfloat16" || name == "bf16") return torch::kBFloat16;
+  if (name == "float16" || name == "fp16") return torch::kHalf;
+  throw std::invalid_argument("mixed precision must be 'bfloat16', 'float16' or null (float32), got '" + name + "'");
+}
+
+std::vector<torch::Tensor> present_gradients(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
 }  // namespace
 
 Napi::Function ModelBinding::Define(Napi::Env env) {
   return DefineClass(env, "NativeModel",
                      {InstanceMethod("info", &ModelBinding::Info),
                       InstanceMethod("setTraining", &ModelBinding::SetTraining),
+                      InstanceMethod("setMixedPrecision", &ModelBinding::SetMixedPrecision),
+                      InstanceMethod("setGradientCheckpointing", &ModelBinding::SetGradientCheckpointing),
+                      InstanceMethod("configureGradScaler", &ModelBinding::ConfigureGradScaler),
+                      InstanceMethod("getGradScalerState", &ModelBinding::GetGradScalerState),
+                      InstanceMethod("loadGradScalerState", &ModelBinding::LoadGradScalerState),
                       InstanceMethod("forward", &ModelBinding::Forward),
                       InstanceMethod("forwardBackward", &ModelBinding::ForwardBackward),
                       InstanceMethod("takeLoss", &ModelBinding::TakeLoss),
@@ -206,6 +236,9 @@ Napi::Value ModelBinding::Info(const Napi::CallbackInfo& info) {
   o.Set("task", task_name(model_->task()));
   o.Set("device", device_.str());
   o.Set("training", model_->is_training());
+  o.Set("mixedPrecision", autocast_dtype_ ? Napi::Value(Napi::String::New(env, *autocast_dtype_ == torch::kHalf ? "float16" : "bfloat16")) : env.Null());
+  o.Set("gradientCheckpointing", model_->gradient_checkpointing());
+  o.Set("gradScaler", scaler_ != nullptr);
   auto params = Napi::Array::New(env);
   int64_t total = 0;
   uint32_t i = 0;
@@ -228,6 +261,74 @@ Napi::Value ModelBinding::SetTraining(const Napi::CallbackInfo& info) {
   if (!lock.owns_lock()) throw Napi::Error::New(info.Env(), "model is busy: await the running call before switching train/eval mode");
   model_->train(info[0].ToBoolean().Value());
   return info.Env().Undefined();
+}
+
+// setMixedPrecision('bfloat16' | 'float16' | null): forwards (training and inference) run under
+// autocast to that dtype; parameters, gradients and optimizer state stay float32.
+Napi::Value ModelBinding::SetMixedPrecision(const Napi::CallbackInfo& info) {
+  std::unique_lock<std::mutex> lock(*busy_, std::try_to_lock);
+  if (!lock.owns_lock()) throw Napi::Error::New(info.Env(), "model is busy: await the running call before changing precision");
+  js_guard(info.Env(), [&] {
+      auto dtype = parse_precision(info[0]);
+      if (dtype && !at::autocast::is_autocast_available(device_.type()))
+        throw std::invalid_argument("autocast is not available on " + device_.str());
+      autocast_dtype_ = dtype;
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value ModelBinding::SetGradientCheckpointing(const Napi::CallbackInfo& info) {
+  std::unique_lock<std::mutex> lock(*busy_, std::try_to_lock);
+  if (!lock.owns_lock()) throw Napi::Error::New(info.Env(), "model is busy: await the running call before changing gradient checkpointing");
+  model_->set_gradient_checkpointing(info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+// configureGradScaler({ initScale, growthFactor, backoffFactor, growthInterval } | null): dynamic
+// loss scaling (fp16) from now on; null turns it off.
+Napi::Value ModelBinding::ConfigureGradScaler(const Napi::CallbackInfo& info) {
+  std::unique_lock<std::mutex> lock(*busy_, std::try_to_lock);
+  if (!lock.owns_lock()) throw Napi::Error::New(info.Env(), "model is busy: await the running call before configuring the loss scaler");
+  js_guard(info.Env(), [&] {
+      if (info[0].IsNull() || info[0].IsUndefined()) {
+        scaler_.reset();
+        return;
+      }
+      GradScalerOptions o;
+      o.init_scale = number_option(info[0], "initScale", o.init_scale);
+      o.growth_factor = number_option(info[0], "growthFactor", o.growth_factor);
+      o.backoff_factor = number_option(info[0], "backoffFactor", o.backoff_factor);
+      const double interval = number_option(info[0], "growthInterval", static_cast<double>(o.growth_interval));
+      if (interval != std::floor(interval)) throw std::invalid_argument("loss scale: growth_interval must be an integer >= 1");
+      o.growth_interval = static_cast<int64_t>(interval);
+      scaler_ = std::make_unique<GradScaler>(o, device_);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value ModelBinding::GetGradScalerState(const Napi::CallbackInfo& info) {
+  auto state = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>();
+  return AsyncJob::Start(
+      info.Env(), Value(),
+      [=] {
+        std::lock_guard<std::mutex> lock(*busy_);
+        if (!scaler_) throw std::invalid_argument("no loss scaler: configureGradScaler first (fp16 training)");
+        *state = host_copies(scaler_->export_state());
+      },
+      [=](Napi::Env env) -> Napi::Value { return named_tensors_to_js(env, *state); });
+}
+
+Napi::Value ModelBinding::LoadGradScalerState(const Napi::CallbackInfo& info) {
+  return js_guard(info.Env(), [&]() -> Napi::Value {
+      auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "loss scaler state"));
+      return AsyncJob::Start(info.Env(), Value(), [=] {
+        std::lock_guard<std::mutex> lock(*busy_);
+        if (!scaler_) throw std::invalid_argument("no loss scaler: configureGradScaler first (fp16 training)");
+        std::vector<std::pair<std::string, torch::Tensor>> state;
+        for (const auto& t : *incoming) state.emplace_back(t.name, t.view);
+        scaler_->import_state(state);
+      }, [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  });
 }
 
 // forward(batch, { outputHiddenStates, outputAttentions, skipPadding }) -> { loss?, outputs: NamedTensor[] }
@@ -254,9 +355,10 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
             validate_batch(*batch, *model);
             auto on_device = batch_to_device(*batch, device);
             torch::NoGradGuard no_grad;
+            AutocastGuard autocast(device.type(), autocast_dtype_);
             auto out = model->forward(on_device.inputs, on_device.labels, options);
-            if (out.loss.defined()) result->loss = out.loss.to(torch::kCPU);
-            result->outputs = host_copies(out.tensors);
+            if (out.loss.defined()) result->loss = out.loss.to(torch::kCPU, torch::kFloat64);
+            result->outputs = output_copies(out.tensors);
           },
           [=](Napi::Env env) -> Napi::Value {
             auto o = Napi::Object::New(env);
@@ -292,11 +394,18 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
                                      (batch->labels.start_positions.defined() && batch->labels.end_positions.defined());
             if (!has_targets) throw std::invalid_argument("forwardBackward needs labels (or startPositions and endPositions)");
             auto on_device = batch_to_device(*batch, device_);
-            auto out = model_->forward(on_device.inputs, on_device.labels, options);
-            auto loss = out.loss;
+            TaskOutputs out;
+            {
+              // Autocast covers the forward only; backward runs each op in its forward's dtype.
+              AutocastGuard autocast(device_.type(), autocast_dtype_);
+              out = model_->forward(on_device.inputs, on_device.labels, options);
+            }
+            auto loss = out.loss.to(torch::kFloat32);
             auto sync = gradient_sync_;
             if (sync) sync->begin_backward(sync_gradients);
-            (loss_scale == 1.0 ? loss : loss * loss_scale).backward();
+            auto scaled = loss_scale == 1.0 ? loss : loss * loss_scale;
+            if (scaler_) scaled = scaled * scaler_->scale().squeeze();
+            scaled.backward();
             if (sync) sync->end_backward();
             auto detached = loss.detach();
             loss_sum_ = loss_sum_.defined() ? loss_sum_ + detached : detached.clone();
@@ -365,11 +474,15 @@ Napi::Value ModelBinding::ConfigureOptimizer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// step({ lr, maxGradNorm?, zeroGrad? }) -> grad norm before clipping, or undefined
+// step({ lr, maxGradNorm?, zeroGrad?, readGradNorm = true })
+//   -> { gradNorm?, skipped, lossScale? }
+// With a loss scaler: gradients are unscaled first (so clipping and the norm see true values); a
+// step whose gradients hold inf/NaN changes neither weights nor optimizer state (skipped: true),
+// and the scale backs off or grows. gradNorm (a host sync) is read only when clipping and asked.
 Napi::Value ModelBinding::Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double lr, max_norm;
-  bool zero_grad;
+  bool zero_grad, read_norm;
   js_guard(env, [&] {
       if (!info[0].IsObject() || !info[0].As<Napi::Object>().Get("lr").IsNumber())
         throw std::invalid_argument("step({ lr }) needs a numeric learning rate");
@@ -377,22 +490,43 @@ Napi::Value ModelBinding::Step(const Napi::CallbackInfo& info) {
       if (!(lr >= 0) || !std::isfinite(lr)) throw std::invalid_argument("lr must be a finite number >= 0");
       max_norm = number_option(info[0], "maxGradNorm", 0.0);
       zero_grad = bool_option(info[0], "zeroGrad", false);
+      read_norm = bool_option(info[0], "readGradNorm", true);
   });
-  auto norm = std::make_shared<double>(std::nan(""));
+  struct Result {
+    bool has_norm = false;
+    double norm = 0;
+    bool skipped = false;
+    double scale = std::nan("");
+  };
+  auto result = std::make_shared<Result>();
   return AsyncJob::Start(
       env, Value(),
       [=] {
         std::lock_guard<std::mutex> lock(*busy_);
-        if (max_norm > 0) {
-          std::vector<torch::Tensor> params;
-          for (const auto& [name, p] : named_parameters()) params.push_back(p);
-          *norm = clip_grad_norm(params, max_norm).item<double>();
+        std::vector<torch::Tensor> params;
+        for (const auto& [name, p] : named_parameters()) params.push_back(p);
+        if (scaler_) scaler_->unscale(present_gradients(params));
+        torch::Tensor norm;
+        if (max_norm > 0) norm = clip_grad_norm(params, max_norm);
+        // The one host read fp16 needs per step: whether this step counts (HF reads the scale too).
+        result->skipped = scaler_ && scaler_->found_inf();
+        if (!result->skipped) optimizer().step(lr);
+        if (scaler_) {
+          scaler_->update();
+          result->scale = scaler_->scale().item<double>();
         }
-        optimizer().step(lr);
         if (zero_grad) model_->zero_grad(/*set_to_none=*/true);
+        if (norm.defined() && read_norm) {
+          result->has_norm = true;
+          result->norm = norm.item<double>();
+        }
       },
       [=](Napi::Env env) -> Napi::Value {
-        return std::isnan(*norm) ? env.Undefined() : Napi::Number::New(env, *norm);
+        auto o = Napi::Object::New(env);
+        if (result->has_norm) o.Set("gradNorm", result->norm);
+        o.Set("skipped", result->skipped);
+        if (!std::isnan(result->scale)) o.Set("lossScale", result->scale);
+        return o;
       });
 }
 

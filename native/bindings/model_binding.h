@@ -6,10 +6,12 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "dist/gradient_sync.h"
 #include "model/heads.h"
 #include "train/adamw.h"
+#include "train/grad_scaler.h"
 
 namespace bertrun {
 
@@ -21,6 +23,11 @@ class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value SetTraining(const Napi::CallbackInfo& info);
+  Napi::Value SetMixedPrecision(const Napi::CallbackInfo& info);
+  Napi::Value SetGradientCheckpointing(const Napi::CallbackInfo& info);
+  Napi::Value ConfigureGradScaler(const Napi::CallbackInfo& info);
+  Napi::Value GetGradScalerState(const Napi::CallbackInfo& info);
+  Napi::Value LoadGradScalerState(const Napi::CallbackInfo& info);
   Napi::Value Forward(const Napi::CallbackInfo& info);
   Napi::Value ForwardBackward(const Napi::CallbackInfo& info);
   Napi::Value TakeLoss(const Napi::CallbackInfo& info);
@@ -45,6 +52,8 @@ class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
   torch::Device device_{torch::kCPU};
   std::unique_ptr<AdamW> optimizer_;
   AdamWOptions optimizer_options_;
+  std::optional<c10::ScalarType> autocast_dtype_;  // set: forward runs under autocast to this dtype
+  std::unique_ptr<GradScaler> scaler_;             // set: fp16 dynamic loss scaling
   torch::Tensor loss_sum_;  // running sum of unscaled losses since the last TakeLoss, on device
   int64_t loss_count_ = 0;
   std::shared_ptr<ProcessGroup> group_;

@@ -6,17 +6,30 @@
 
 namespace bertrun {
 
+namespace {
+
+// Every out-of-memory message starts with "out of memory" (the trainer recognises it and adds
+// the batch size, sequence length and precision it ran with).
+std::string out_of_memory(const std::string& what) {
+  return "out of memory: " + what +
+         "\nFix: lower per_device_train_batch_size (use gradient_accumulation_steps to keep the effective batch), "
+         "lower max_seq_length, enable gradient_checkpointing, or enable bf16/fp16.";
+}
+
+}  // namespace
+
 std::string describe_exception(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const c10::OutOfMemoryError& e) {
-    return std::string("out of memory: ") + e.what_without_backtrace() +
-           "\nFix: lower per_device_train_batch_size (use gradient_accumulation_steps to keep the effective batch), "
-           "lower max_seq_length, or enable fp16/bf16.";
+    return out_of_memory(e.what_without_backtrace());
   } catch (const c10::Error& e) {
-    return std::string("libtorch error: ") + e.what_without_backtrace();
+    const std::string what = e.what_without_backtrace();
+    // libtorch's CPU allocator reports a failed allocation as a plain c10::Error.
+    if (what.find("can't allocate memory") != std::string::npos) return out_of_memory(what);
+    return "libtorch error: " + what;
   } catch (const std::bad_alloc&) {
-    return "out of host memory. Fix: lower the batch size or sequence length.";
+    return out_of_memory("a host allocation failed");
   } catch (const std::exception& e) {
     return e.what();
   } catch (...) {

@@ -1,5 +1,6 @@
 #include "model/bert.h"
 
+#include "model/activation_checkpoint.h"
 #include "model/dropout.h"
 
 #include <cmath>
@@ -163,8 +164,15 @@ EncoderOutputs BertEncoderImpl::forward(const torch::Tensor& embeddings, const T
   for (size_t i = 0; i < layer->size(); ++i) {
     torch::Tensor probs;
     const bool first_only = first_token_only && i == last;
-    hidden = layer->ptr(i)->as<BertLayer>()->forward(hidden, layout, additive_mask, output_attentions ? &probs : nullptr,
-                                                     first_only);
+    auto module = layer->ptr(i);
+    // Attention probabilities are an output: a checkpointed layer would not keep them.
+    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled() && !output_attentions && hidden.requires_grad()) {
+      hidden = checkpointed([module, layout, additive_mask, first_only](const torch::Tensor& x) {
+        return module->as<BertLayer>()->forward(x, layout, additive_mask, nullptr, first_only);
+      }, hidden);
+    } else {
+      hidden = module->as<BertLayer>()->forward(hidden, layout, additive_mask, output_attentions ? &probs : nullptr, first_only);
+    }
     if (output_hidden_states) out.hidden_states.push_back(first_only ? hidden : layout.to_padded(hidden));
     if (output_attentions) out.attentions.push_back(probs);
   }

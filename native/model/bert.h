@@ -97,6 +97,8 @@ struct BertEncoderImpl : torch::nn::Module {
                          bool output_hidden_states, bool output_attentions, bool first_token_only = false);
 
   torch::nn::ModuleList layer;
+  // Recompute each layer's activations in backward instead of keeping them (training only).
+  bool gradient_checkpointing = false;
 };
 TORCH_MODULE(BertEncoder);
 

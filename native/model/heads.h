@@ -47,6 +47,9 @@ class TaskModel : public torch::nn::Module {
   TaskOutputs forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options);
 
   Task task() const { return task_; }
+  // Activation checkpointing of every encoder layer in training (see activation_checkpoint.h).
+  void set_gradient_checkpointing(bool on) { bert_->encoder->gradient_checkpointing = on; }
+  bool gradient_checkpointing() const { return bert_->encoder->gradient_checkpointing; }
   const BertConfig& config() const { return config_; }
   // Parameters eligible for weight decay (HF/run_glue rule: not biases, not LayerNorm weights).
   static bool decays(const std::string& name);
