@@ -16,9 +16,9 @@ export function requireCompiledCli(): void {
 }
 
 /** A 2-layer BERT without dropout (so runs with differently split batches can agree exactly). */
-export async function writeTinyModel(dir: string): Promise<void> {
+export async function writeTinyModel(dir: string, overrides: Record<string, number> = {}): Promise<void> {
   const model = BertModel.fromConfig(
-    { vocab_size: 5 + WORDS.length, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 64, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 },
+    { vocab_size: 5 + WORDS.length, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 64, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...overrides },
     'base',
     { seed: 1 },
   );
