@@ -63,7 +63,9 @@ class Checkpoint : public torch::autograd::Function<Checkpoint> {
     {
       torch::AutoGradMode grad(true);
       AutocastGuard autocast(replay->device.type(), replay->autocast_dtype);
-      output = replay->run(input);
+      // A view, not the leaf itself: autocast caches casts of leaves, and a cached cast would sum
+      // the input's gradients from query, key, value and residual in bf16 instead of float32.
+      output = replay->run(input.view_as(input));
     }
     set_rng_state(at::detail::getDefaultCPUGenerator(), cpu_now);
     if (device_now.defined()) set_rng_state(device_generator(replay->device), device_now);

@@ -15,7 +15,7 @@ const SENTENCES = [
   'Hi',
 ];
 
-test('all-MiniLM-L6-v2: last hidden state and pooler match transformers on real sentences (<= 1e-4)', async () => {
+test('all-MiniLM-L6-v2: last hidden state and pooler match transformers on real sentences (<= 1e-4); bf16 autocast errs no more than transformers\' does', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-minilm-'));
   try {
     fs.writeFileSync(path.join(dir, 'sentences.json'), JSON.stringify(SENTENCES));
@@ -48,6 +48,17 @@ test('all-MiniLM-L6-v2: last hidden state and pooler match transformers on real 
     expect(skipped).toBe(0);
     expect(toNumbers(batch.attentionMask).filter((m) => m === 0).length).toBeGreaterThan(10);
     expect(maxAbsDiff(packed.outputs.pooler_output.data, expected.get('pooler_output')!.data)).toBeLessThanOrEqual(1e-4);
+
+    // bf16 autocast: as close to float32 as transformers under torch.autocast is, at real tokens.
+    await model.setMixedPrecision('bfloat16');
+    const bf16 = (await model.forward(batch)).outputs.last_hidden_state.data;
+    await model.setMixedPrecision(null);
+    const realTokens = (i: number) => toNumbers(batch.attentionMask)[Math.floor(i / 384)] === 1;
+    const scale = Math.max(...toNumbers(hidden.data).map(Math.abs));
+    const oursError = maxAbsDiff(bf16, hidden.data, realTokens) / scale;
+    const hfError = maxAbsDiff(expected.get('last_hidden_state_bf16')!.data, hidden.data, realTokens) / scale;
+    expect(oursError).toBeGreaterThan(1e-4); // bf16 really ran
+    expect(oursError).toBeLessThanOrEqual(2 * hfError);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
