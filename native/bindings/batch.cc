@@ -132,11 +132,14 @@ HostBatch batch_to_device(const HostBatch& batch, const torch::Device& device) {
   out.inputs.input_ids = move(batch.inputs.input_ids, true);
   out.inputs.token_type_ids = move(batch.inputs.token_type_ids, true);
   // All-ones masks are dropped: no mask lets SDPA pick its fastest kernel, with identical results.
-  if (batch.inputs.attention_mask.defined() && !batch.inputs.attention_mask.all().item<bool>())
+  if (batch.inputs.attention_mask.defined() && !batch.inputs.attention_mask.all().item<bool>()) {
     out.inputs.attention_mask = move(batch.inputs.attention_mask, true);
+    if (!device.is_cpu()) out.inputs.host_attention_mask = batch.inputs.attention_mask;
+  }
   const auto& labels = batch.labels.labels;
   const bool integer = labels.defined() && (labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt);
   out.labels.labels = move(labels, integer);
+  if (!device.is_cpu() && labels.defined()) out.labels.host_labels = labels;
   out.labels.start_positions = move(batch.labels.start_positions, true);
   out.labels.end_positions = move(batch.labels.end_positions, true);
   return out;

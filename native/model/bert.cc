@@ -201,11 +201,11 @@ BertModelImpl::BertModelImpl(const BertConfig& c, bool add_pooling_layer) : conf
 static TokenLayout choose_layout(const BertInputs& inputs, bool skip_padding) {
   const int64_t batch = inputs.input_ids.size(0), seq = inputs.input_ids.size(1);
   if (!skip_padding || !inputs.attention_mask.defined()) return TokenLayout::padded(batch, seq);
-  auto keep = inputs.attention_mask.ne(0);
+  auto keep = inputs.mask_on_host().ne(0);
   if (keep.any(1).all().item<bool>() == false) return TokenLayout::padded(batch, seq);
   keep.select(1, 0).fill_(true);  // the pooler (and HF's outputs) read position 0 whatever the mask says
   if (keep.all().item<bool>()) return TokenLayout::padded(batch, seq);
-  return TokenLayout::packed(keep);
+  return TokenLayout::packed(keep).to(inputs.attention_mask.device());
 }
 
 BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hidden_states, bool output_attentions,

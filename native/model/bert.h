@@ -114,6 +114,11 @@ struct BertInputs {
   torch::Tensor input_ids;       // int64 [batch, seq]
   torch::Tensor token_type_ids;  // int64 [batch, seq]
   torch::Tensor attention_mask;  // int64 [batch, seq], 1 = real token; undefined = no padding
+  // The mask's CPU original when the inputs live on a GPU: decisions about the layout read it,
+  // so a step never waits for the device to answer a question the host can.
+  torch::Tensor host_attention_mask;
+
+  const torch::Tensor& mask_on_host() const { return host_attention_mask.defined() ? host_attention_mask : attention_mask; }
 };
 
 struct BertModelOutputs {

@@ -108,7 +108,7 @@ bool TaskModel::can_skip_padding(const BertInputs& inputs, const TaskLabels& lab
     case Task::MaskedLM:
       // HF's loss reads every label that is not -100, padded positions included.
       if (!labels.labels.defined()) return true;
-      return !(labels.labels.ne(-100) & inputs.attention_mask.eq(0)).any().item<bool>();
+      return !(labels.labels_on_host().ne(-100) & inputs.mask_on_host().eq(0)).any().item<bool>();
   }
   return false;
 }

@@ -21,6 +21,9 @@ struct TaskLabels {
   torch::Tensor labels;           // int64 class ids, or float targets (regression / multi-label)
   torch::Tensor start_positions;  // int64 [batch] (question answering)
   torch::Tensor end_positions;    // int64 [batch]
+  torch::Tensor host_labels;      // labels' CPU original when they live on a GPU (see BertInputs)
+
+  const torch::Tensor& labels_on_host() const { return host_labels.defined() ? host_labels : labels; }
 };
 
 using NamedOutputs = std::vector<std::pair<std::string, torch::Tensor>>;

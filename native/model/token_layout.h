@@ -26,6 +26,13 @@ class TokenLayout {
     return TokenLayout(batch, seq, indices, first_rows);
   }
 
+  // This layout with its index tensors on `device` (pinned and non-blocking from the CPU).
+  TokenLayout to(const torch::Device& device) const {
+    if (!is_packed() || indices_.device() == device) return *this;
+    auto move = [&](const torch::Tensor& t) { return t.pin_memory().to(device, /*non_blocking=*/true); };
+    return TokenLayout(batch_, seq_, move(indices_), move(first_rows_));
+  }
+
   bool is_packed() const { return indices_.defined(); }
   int64_t batch() const { return batch_; }
   int64_t seq() const { return seq_; }
