@@ -187,3 +187,18 @@ test('with --max_restarts 1 a killed run restarts, resumes from its latest check
     (JSON.parse(fs.readFileSync(path.join(d, 'trainer_state.json'), 'utf8')).log_history as Array<Record<string, number>>).map(({ samples_per_second: _, ...rest }) => rest);
   expect(history(dir)).toEqual(history(reference));
 }, 180000);
+
+test('loss scaler under DDP: an inf gradient on one rank makes every rank skip that step, and the ranks stay identical', async () => {
+  const port = String(await freePort());
+  const worker = path.join(__dirname, '..', 'helpers', 'loss_scaler_worker.js');
+  const runs = await Promise.all([0, 1].map((rank) => startProcess(process.execPath, [worker], twoWorkerEnv(rank, port)).done));
+  const reports = runs.map((r) => {
+    expect({ code: r.code, output: r.output.slice(-1000) }).toEqual({ code: 0, output: expect.any(String) });
+    return JSON.parse(r.output.trim().split('\n').pop()!) as { rank: number; skipped: boolean[]; scale: number; checksum: number };
+  });
+  // Only rank 1 injected the inf (step 2); the all-reduce carried it to rank 0.
+  for (const r of reports) expect(r.skipped).toEqual([false, true, false, false]);
+  expect(reports[0].scale).toBe(32768);
+  expect(reports[1].scale).toBe(32768);
+  expect(reports[0].checksum).toBe(reports[1].checksum);
+});
