@@ -81,6 +81,17 @@ test('--fp16: overflowing steps are skipped and logged, the schedule waits for t
   expect(scales(resumed)).toEqual(scales(whole));
 });
 
+test('--gradient_checkpointing trains to the same weights (recomputation changes memory, not results)', async () => {
+  const flags = ['--max_steps', '12', '--save_strategy', 'no', '--logging_steps', '6'];
+  const stored = path.join(root, 'stored');
+  const recomputed = path.join(root, 'recomputed');
+  expect((await runCli(trainArgs(stored, flags))).code).toBe(0);
+  const run = await runCli(trainArgs(recomputed, [...flags, '--gradient_checkpointing']));
+  expect(run.code).toBe(0);
+  expect(run.output).toContain('gradient_checkpointing = on');
+  expect(maxWeightDifference(stored, recomputed)).toBeLessThanOrEqual(1e-5);
+});
+
 describe('out of memory (address space capped with ulimit -v, so allocations really fail)', () => {
   // The cap: what Node plus libtorch map before any training, plus 1 GB. The model has attention
   // dropout, so CPU attention materialises its scores: 128 sequences of 512 tokens need

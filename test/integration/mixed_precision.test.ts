@@ -5,6 +5,7 @@
 import { BertModel } from '../../lib/models/bert_model';
 import { native } from '../../lib/native';
 import { byName, maxAbsDiff, toNumbers } from '../helpers/tensors';
+import { TINY_BATCH } from '../helpers/tiny_batch';
 
 // initializer_range 0.2 gives logits of order 1, so relative and absolute errors agree.
 const CONFIG = {
@@ -12,12 +13,7 @@ const CONFIG = {
   max_position_embeddings: 32, num_labels: 3, initializer_range: 0.2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
 };
 const WITH_DROPOUT = { ...CONFIG, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 };
-const BATCH = {
-  shape: [2, 6] as [number, number],
-  inputIds: new Int32Array([5, 17, 29, 41, 3, 0, 5, 99, 250, 3, 0, 0]),
-  attentionMask: new Int32Array([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0]),
-  labels: new Int32Array([2, 0]),
-};
+const BATCH = TINY_BATCH;
 
 const maxAbs = (data: Float32Array): number => Math.max(...Array.from(data, Math.abs));
 

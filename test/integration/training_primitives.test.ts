@@ -2,18 +2,14 @@
 // accumulation, AdamW state export/import giving an exact continuation.
 import { BertModel } from '../../lib/models/bert_model';
 import { byName, maxAbsDiff, toNumbers } from '../helpers/tensors';
+import { TINY_BATCH } from '../helpers/tiny_batch';
 
 const CONFIG = {
   vocab_size: 300, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 96,
   max_position_embeddings: 32, num_labels: 3, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
 };
 const NO_DROPOUT = { ...CONFIG, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
-const BATCH = {
-  shape: [2, 6] as [number, number],
-  inputIds: new Int32Array([5, 17, 29, 41, 3, 0, 5, 99, 250, 3, 0, 0]),
-  attentionMask: new Int32Array([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0]),
-  labels: new Int32Array([2, 0]),
-};
+const BATCH = TINY_BATCH;
 
 function stats(values: number[]): { mean: number; std: number } {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
