@@ -4,7 +4,11 @@ import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import { readDistributedEnvironment, restartCount } from '../distributed/environment';
 import { ProcessGroup } from '../distributed/process_group';
-import { listCheckpoints } from '../training/checkpoint';
+import { fileDigest } from '../io/file_digest';
+import { findWeightsFile } from '../models/weight_files';
+import { tokenizerFingerprint } from '../data/features/feature_cache';
+import type { BertTokenizer } from '../tokenization';
+import type { RunFingerprint } from '../training/run_fingerprint';
 import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
 import type { Trainer, TrainResult } from '../training/trainer';
 import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
@@ -32,6 +36,7 @@ export function trainingArguments(flags: FlagValues, outputDir: string): Trainin
     fp16: pick('fp16'), bf16: pick('bf16'), loss_scale_init: pick('loss_scale_init'), loss_scale_growth_factor: pick('loss_scale_growth_factor'),
     loss_scale_backoff_factor: pick('loss_scale_backoff_factor'), loss_scale_growth_interval: pick('loss_scale_growth_interval'),
     gradient_checkpointing: pick('gradient_checkpointing'), auto_find_batch_size: pick('auto_find_batch_size'),
+    ignore_resume_mismatch: pick('ignore_resume_mismatch'),
   });
 }
 
@@ -41,6 +46,33 @@ export function writeEvalResults(outputDir: string, metrics: Record<string, numb
   writeFileAtomic(path.join(outputDir, 'eval_results.txt'), Buffer.from(Object.entries(metrics).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'));
   console.log('***** eval results *****');
   for (const [k, v] of Object.entries(metrics)) console.log(`  ${k} = ${v}`);
+}
+
+/**
+ * all_results.json: this command's figures merged over what is already there (HF's
+ * save_metrics(combined=True)), so an evaluation never erases the training run's results.
+ */
+export function writeAllResults(outputDir: string, results: Record<string, number>): void {
+  const file = path.join(outputDir, 'all_results.json');
+  let existing: Record<string, number> = {};
+  try {
+    existing = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>;
+  } catch {
+    // none yet, or unreadable: this command's results replace it
+  }
+  writeJson(file, { ...existing, ...results });
+}
+
+/**
+ * Where eval / predict write without --output_dir: a new `<command>-<timestamp>/` beside the
+ * model, never the model directory itself, whose training results must survive.
+ */
+export function newResultsDir(modelDir: string, command: 'eval' | 'predict'): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  for (let n = 1; ; n++) {
+    const dir = path.join(modelDir, `${command}-${stamp}${n > 1 ? `-${n}` : ''}`);
+    if (!fs.existsSync(dir)) return dir;
+  }
 }
 
 export function writeJson(file: string, value: unknown): void {
@@ -79,7 +111,7 @@ export async function startCommand(command: Command, argv: readonly string[], sc
   const flags = parseFlags([...argv], schema);
   const modelDir = str(flags.model_name_or_path);
   if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
-  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : modelDir);
+  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : newResultsDir(modelDir, command));
   if (!outputDir) throw new Error('--output_dir is required for training');
   const args = trainingArguments(flags, outputDir);
   const environment = readDistributedEnvironment();
@@ -87,6 +119,10 @@ export async function startCommand(command: Command, argv: readonly string[], sc
   const distributed = environment
     ? await ProcessGroup.join(environment, { device: args.device, timeoutSeconds: args.ddp_timeout, ...(args.ddp_backend ? { backend: args.ddp_backend } : {}) })
     : undefined;
+  if (!str(flags.output_dir) && (distributed?.isMain ?? true)) {
+    fs.mkdirSync(outputDir, { recursive: true });
+    console.error(`no --output_dir: ${command} results go to ${outputDir}`);
+  }
   return {
     flags, modelDir, outputDir, args,
     ...(distributed ? { distributed } : {}),
@@ -107,20 +143,30 @@ export function readConfigId2Label(modelDir: string): Record<string, string> | u
 }
 
 /**
+ * The sources of a training run, for its fingerprint: the training data file's sha256, the
+ * tokenizer's vocabulary and settings, the initial model's weights.
+ */
+export function runSources(start: CommandStart, tokenizer: BertTokenizer, trainFile: string | undefined): RunFingerprint {
+  const weights = findWeightsFile(start.modelDir);
+  return {
+    ...(trainFile ? { train_file: path.resolve(trainFile), train_file_sha256: fileDigest(trainFile) } : {}),
+    tokenizer_sha256: tokenizerFingerprint(tokenizer),
+    model: path.resolve(start.modelDir),
+    model_weights_sha256: fileDigest(weights),
+  };
+}
+
+/**
  * Trains (resuming from --resume_from_checkpoint: a directory or "latest") and records
  * training_args.json. A worker restarted by its launcher (TORCHELASTIC_RESTART_COUNT > 0)
- * resumes from the latest checkpoint of the failed attempt, or starts over if it had none.
+ * resumes from the latest intact checkpoint of the failed attempt, or starts over if it had none.
  */
 export async function trainAndRecord(trainer: Trainer, start: CommandStart): Promise<TrainResult> {
   let resume = str(start.flags.resume_from_checkpoint);
   const attempt = restartCount();
   if (attempt > 0 && resume === undefined) {
-    if (listCheckpoints(start.outputDir).length > 0) {
-      resume = 'latest';
-    } else {
-      start.args.overwrite_output_dir = true;  // the failed attempt's own files, nothing to keep
-    }
-    if (start.isMain) console.error(`restart ${attempt}: ${resume ? 'resuming from the latest checkpoint' : 'no checkpoint yet, starting over'} in ${start.outputDir}`);
+    resume = 'latest';
+    if (start.isMain) console.error(`restart ${attempt}: resuming from the latest checkpoint in ${start.outputDir}, if any`);
   }
   const result = await trainer.train(resume === 'latest' ? true : resume);
   if (start.isMain) writeJson(path.join(start.outputDir, 'training_args.json'), start.args);

@@ -10,7 +10,7 @@ import { postprocessQaPredictions, writeQaPredictionFiles, type QaPredictions } 
 import { squadV1Metrics, squadV2Metrics } from '../evaluation/squad_metrics';
 import { Trainer, type Predictions } from '../training/trainer';
 import type { FlagValues } from './flags';
-import { startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Command } from './command_common';
+import { runSources, startCommand, trainAndRecord, str, writeAllResults, writeEvalResults, writeJson, type Command } from './command_common';
 import { QUESTION_ANSWERING_FLAGS } from './question_answering_flags';
 
 export async function runQuestionAnswering(command: Command, argv: string[]): Promise<void> {
@@ -57,6 +57,7 @@ export async function runQuestionAnswering(command: Command, argv: string[]): Pr
     ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     tokenizer,
     ...(distributed ? { distributed } : {}),
+    ...(train ? { runSources: runSources(started, tokenizer, train.file) } : {}),
   });
 
   const results: Record<string, number> = {};
@@ -78,7 +79,7 @@ export async function runQuestionAnswering(command: Command, argv: string[]): Pr
       console.log(`wrote answers to ${test!.examples.length} questions: ${files.join(', ')}`);
     }
   }
-  if (isMain && Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
+  if (isMain && Object.keys(results).length > 0) writeAllResults(outputDir, results);
 }
 
 async function loadSplit(flags: FlagValues, flag: string, maxFlag: string, purpose: string): Promise<SquadDataset> {

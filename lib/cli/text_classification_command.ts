@@ -15,7 +15,7 @@ import type { TextFeature } from '../data/loader/collate';
 import { glueMetrics, meanSquaredError } from '../evaluation';
 import { Trainer, type EvalSet, type Predictions } from '../training/trainer';
 import type { FlagValues } from './flags';
-import { readConfigId2Label, startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Command } from './command_common';
+import { readConfigId2Label, runSources, startCommand, trainAndRecord, str, writeAllResults, writeEvalResults, writeJson, type Command } from './command_common';
 import { TEXT_CLASSIFICATION_FLAGS } from './text_classification_flags';
 
 interface LoadedSplit {
@@ -84,6 +84,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
     computeMetrics: (p) => computeMetrics(p, labels, data.preset?.name),
     tokenizer,
     ...(distributed ? { distributed } : {}),
+    ...(data.train ? { runSources: runSources(started, tokenizer, data.train.file) } : {}),
   });
   const results: Record<string, number> = {};
   if (doTrain) Object.assign(results, await trainAndRecord(trainer, started));
@@ -102,7 +103,7 @@ export async function runTextClassification(command: Command, argv: string[]): P
       console.log(`wrote ${data.test.examples.length} predictions to ${path.join(outputDir, 'predictions.jsonl')}`);
     }
   }
-  if (isMain && Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
+  if (isMain && Object.keys(results).length > 0) writeAllResults(outputDir, results);
 }
 
 async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boolean; test: boolean }): Promise<Datasets> {

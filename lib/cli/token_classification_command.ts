@@ -15,7 +15,7 @@ import type { TextFeature } from '../data/loader/collate';
 import { accuracyScore, classificationReport, f1Score, precisionScore, recallScore } from '../evaluation/seqeval';
 import { Trainer, type Predictions } from '../training/trainer';
 import type { FlagValues } from './flags';
-import { readConfigId2Label, startCommand, trainAndRecord, str, writeEvalResults, writeJson, type Command } from './command_common';
+import { readConfigId2Label, runSources, startCommand, trainAndRecord, str, writeAllResults, writeEvalResults, writeJson, type Command } from './command_common';
 import { TOKEN_CLASSIFICATION_FLAGS } from './token_classification_flags';
 
 export async function runTokenClassification(command: Command, argv: string[]): Promise<void> {
@@ -58,6 +58,7 @@ export async function runTokenClassification(command: Command, argv: string[]): 
     ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
     tokenizer,
     ...(distributed ? { distributed } : {}),
+    ...(train ? { runSources: runSources(started, tokenizer, str(flags.train_file)) } : {}),
   });
 
   const results: Record<string, number> = {};
@@ -73,7 +74,7 @@ export async function runTokenClassification(command: Command, argv: string[]): 
     const p = await trainer.predict(trainerFeatures(features));
     if (isMain) writePredictions(outputDir, test!, features, p, labels);
   }
-  if (isMain && Object.keys(results).length > 0) writeJson(path.join(outputDir, 'all_results.json'), results);
+  if (isMain && Object.keys(results).length > 0) writeAllResults(outputDir, results);
 }
 
 async function loadSplit(flags: FlagValues, flag: string, maxFlag: string, purpose: string): Promise<TaggedSentence[]> {

@@ -25,7 +25,8 @@ export const TRAINING_FLAGS: FlagSchema = {
   do_predict: { type: 'boolean', help: 'predict the test file (implied by `bertrun predict`)', default: false },
   output_dir: { type: 'string', help: 'where the model, checkpoints, logs and results go' },
   overwrite_output_dir: { type: 'boolean', help: 'allow training into a non-empty output_dir', default: d.overwrite_output_dir },
-  resume_from_checkpoint: { type: 'string', help: 'checkpoint directory to resume from, or "latest"' },
+  resume_from_checkpoint: { type: 'string', help: 'checkpoint directory to resume from, or "latest" (the newest intact one; none yet: start from scratch)' },
+  ignore_resume_mismatch: { type: 'boolean', help: 'resume even if the checkpoint was written with other arguments, data or model (listed as a warning)', default: d.ignore_resume_mismatch },
   // training arguments
   per_device_train_batch_size: { type: 'integer', help: 'training batch size', default: d.per_device_train_batch_size },
   per_device_eval_batch_size: { type: 'integer', help: 'evaluation batch size', default: d.per_device_eval_batch_size },

@@ -1,11 +1,15 @@
 // checkpoint-<step>/ directories: everything needed to resume exactly (weights, optimizer,
-// RNG, data position, log history), written into a temporary directory and renamed into place,
-// so a crash never leaves a half-written checkpoint that looks complete.
+// RNG, data position, log history) and the identity of the run that wrote them, written into a
+// temporary directory, sealed with a manifest of sizes and hashes, and renamed into place, so a
+// crash never leaves a half-written checkpoint that looks complete.
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
 import type { NamedTensor } from '../io/named_tensor';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { hasManifest, verifyManifest, writeManifest } from './checkpoint_manifest';
+import { deleteCheckpoint } from './output_dir_leftovers';
+import { FINGERPRINT_FILE, type RunFingerprint } from './run_fingerprint';
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
 const STATE_FILE = 'trainer_state.json';
@@ -68,7 +72,7 @@ export function checkpointDir(outputDir: string, step: number): string {
  */
 export async function writeCheckpoint(
   outputDir: string,
-  content: CheckpointContent & { trainingArgs: object; rngByRank?: NamedTensor[][] },
+  content: CheckpointContent & { trainingArgs: object; rngByRank?: NamedTensor[][]; fingerprint: RunFingerprint },
   saveModel: (dir: string) => Promise<void>,
 ): Promise<string> {
   const final = checkpointDir(outputDir, content.state.global_step);
@@ -83,8 +87,10 @@ export async function writeCheckpoint(
     if (rank > 0) writeSafetensors(path.join(temp, rngFile(rank)), rng, { format: 'bertrun-rng' });
   });
   writeFileAtomic(path.join(temp, 'training_args.json'), Buffer.from(JSON.stringify(content.trainingArgs, null, 2) + '\n'));
-  // Written last: its presence marks the checkpoint complete.
+  writeFileAtomic(path.join(temp, FINGERPRINT_FILE), Buffer.from(JSON.stringify(content.fingerprint, null, 2) + '\n'));
   writeFileAtomic(path.join(temp, STATE_FILE), Buffer.from(JSON.stringify(content.state, null, 2) + '\n'));
+  // Written last: a manifest that matches the files marks the checkpoint complete.
+  writeManifest(temp);
   if (fs.existsSync(final)) {
     const old = `${final}.old-${process.pid}`;
     fs.renameSync(final, old);
@@ -126,7 +132,7 @@ export function readTrainerState(dir: string): TrainerState {
   return { ...state, skipped_steps: state.skipped_steps ?? 0 };
 }
 
-/** Complete checkpoints in outputDir, oldest step first. */
+/** Sealed checkpoints (with a manifest; not yet verified) in outputDir, oldest step first. */
 export function listCheckpoints(outputDir: string): Array<{ step: number; dir: string }> {
   if (!fs.existsSync(outputDir)) return [];
   return fs
@@ -134,8 +140,38 @@ export function listCheckpoints(outputDir: string): Array<{ step: number; dir: s
     .map((name) => /^checkpoint-(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ step: Number(m[1]), dir: path.join(outputDir, m[0]) }))
-    .filter((c) => fs.existsSync(path.join(c.dir, STATE_FILE)))
+    .filter((c) => hasManifest(c.dir))
     .sort((a, b) => a.step - b.step);
+}
+
+/**
+ * The newest checkpoint whose files match their manifest; damaged or unfinished newer ones are
+ * skipped, each with a warning naming it and what is wrong.
+ */
+export function latestIntactCheckpoint(outputDir: string, warn: (line: string) => void): string | undefined {
+  const named = fs.existsSync(outputDir) ? fs.readdirSync(outputDir).filter((n) => /^checkpoint-\d+$/.test(n)) : [];
+  const newestFirst = named.map((n) => ({ step: Number(n.slice('checkpoint-'.length)), dir: path.join(outputDir, n) })).sort((a, b) => b.step - a.step);
+  for (const c of newestFirst) {
+    const problem = verifyManifest(c.dir);
+    if (problem === undefined) return c.dir;
+    warn(`warning: skipping ${c.dir}: ${problem}; trying the previous checkpoint`);
+  }
+  return undefined;
+}
+
+/** Throws unless `dir` is an intact checkpoint (an explicitly named one is never skipped). */
+export function assertIntactCheckpoint(dir: string): void {
+  const problem = verifyManifest(dir);
+  if (problem !== undefined) {
+    throw new Error(`resume_from_checkpoint: ${dir} is not an intact checkpoint: ${problem}. Fix: resume from another checkpoint-<step> directory, or use --resume_from_checkpoint latest to take the newest intact one.`);
+  }
+}
+
+/** The run identity a checkpoint recorded, or undefined for one written before fingerprints existed. */
+export function readFingerprint(dir: string): RunFingerprint | undefined {
+  const file = path.join(dir, FINGERPRINT_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunFingerprint;
 }
 
 /** Deletes the oldest checkpoints beyond `limit`, never the best one (as HF does). */
@@ -146,7 +182,7 @@ export function rotateCheckpoints(outputDir: string, limit: number | null, keep:
   for (const c of all) {
     if (excess <= 0) break;
     if (keep !== null && path.resolve(c.dir) === path.resolve(keep)) continue;
-    fs.rmSync(c.dir, { recursive: true, force: true });
+    deleteCheckpoint(c.dir);
     excess--;
   }
 }

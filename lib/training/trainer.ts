@@ -11,7 +11,12 @@ import type { BertModel, OutputTensor } from '../models/bert_model';
 import type { BertTokenizer } from '../tokenization/bert_tokenizer';
 import { native } from '../native';
 import type { NamedTensor } from '../io/named_tensor';
-import { checkpointDir, listCheckpoints, readCheckpoint, readTrainerState, rotateCheckpoints, writeCheckpoint, type LogEntry, type TrainerState } from './checkpoint';
+import {
+  assertIntactCheckpoint, checkpointDir, latestIntactCheckpoint, readCheckpoint, readFingerprint, readTrainerState, rotateCheckpoints, writeCheckpoint,
+  type LogEntry, type TrainerState,
+} from './checkpoint';
+import { describeLeftovers, removeLeftovers, removePreviousCheckpoints } from './output_dir_leftovers';
+import { fingerprintDifferences, runFingerprint, type RunFingerprint } from './run_fingerprint';
 import { learningRate, warmupStepsFor, type ScheduleOptions } from './lr_schedules';
 import { isOutOfMemory, outOfMemoryError } from './out_of_memory';
 import { createProgress, type ProgressReporter } from './progress';
@@ -66,6 +71,11 @@ export interface TrainerOptions {
    * each global batch, gradients are averaged during backward, and only rank 0 logs and writes.
    */
   distributed?: ProcessGroup;
+  /**
+   * What the caller knows of the run's sources (data file hashes, tokenizer, model), recorded in
+   * each checkpoint with the result-changing arguments; a resume whose identity differs is refused.
+   */
+  runSources?: RunFingerprint;
 }
 
 export interface TrainResult {
@@ -82,6 +92,7 @@ export class Trainer {
   private readonly progress: ProgressReporter;
   private tensorboard?: TensorBoardWriter;
   private lossTotal = { sum: 0, count: 0 };
+  private fingerprint: RunFingerprint = {};
 
   constructor(options: TrainerOptions) {
     this.o = options;
@@ -126,11 +137,24 @@ export class Trainer {
     if (args.auto_find_batch_size && this.o.distributed) {
       throw new Error('auto_find_batch_size works in a single process only: ranks could settle on different batch sizes. Fix: drop --auto_find_batch_size or run one process.');
     }
+    this.fingerprint = runFingerprint(args, this.worldSize, train, this.o.runSources);
+    if (this.isMain) {
+      const leftovers = describeLeftovers(removeLeftovers(args.output_dir));
+      if (leftovers) this.log(`${args.output_dir}: ${leftovers}`);
+    }
+    await this.o.distributed?.barrier();
     const resumeDir = this.resolveResume(resumeFromCheckpoint);
-    if (!resumeDir) this.checkOutputDir();
+    if (!resumeDir) this.checkOutputDir(resumeFromCheckpoint !== undefined && resumeFromCheckpoint !== false);
     // Every rank checks the output directory before any rank writes into it.
     await this.o.distributed?.barrier();
-    if (this.isMain) fs.mkdirSync(args.output_dir, { recursive: true });
+    if (this.isMain) {
+      fs.mkdirSync(args.output_dir, { recursive: true });
+      if (!resumeDir && args.overwrite_output_dir) {
+        const removed = removePreviousCheckpoints(args.output_dir);
+        if (removed.length > 0) this.log(`overwrite_output_dir: removed the previous run's ${removed.join(', ')}`);
+      }
+    }
+    await this.o.distributed?.barrier();
     if (args.report_to.includes('tensorboard') && this.isMain) this.tensorboard = new TensorBoardWriter(path.join(args.output_dir, 'runs'));
     await this.applyPrecision();
     await model.setGradientCheckpointing(args.gradient_checkpointing);
@@ -433,7 +457,11 @@ export class Trainer {
     if (this.isMain) {
       const optimizer = await model.optimizerState();
       const scaler = args.fp16 ? await model.gradScalerState() : undefined;
-      await writeCheckpoint(args.output_dir, { state: this.state, optimizer, rng, rngByRank, trainingArgs: args, ...(scaler ? { scaler } : {}) }, (d) => this.saveModel(d));
+      await writeCheckpoint(
+        args.output_dir,
+        { state: this.state, optimizer, rng, rngByRank, trainingArgs: args, fingerprint: this.fingerprint, ...(scaler ? { scaler } : {}) },
+        (d) => this.saveModel(d),
+      );
       rotateCheckpoints(args.output_dir, args.save_total_limit, this.state.best_model_checkpoint);
     }
     await this.o.distributed?.barrier();
@@ -451,24 +479,61 @@ export class Trainer {
     Object.assign(this.state, content.state);
   }
 
+  /**
+   * The checkpoint to resume from, checked to be intact and to come from this same run. "latest"
+   * (or true) takes the newest intact checkpoint, skipping damaged ones, and starts from scratch
+   * when there is none yet, so one command line serves a first start and every restart.
+   */
   private resolveResume(resume: string | boolean | undefined): string | undefined {
     if (resume === undefined || resume === false) return undefined;
+    let dir: string;
     if (resume === true || resume === 'latest') {
-      const latest = listCheckpoints(this.o.args.output_dir).pop();
-      if (!latest) throw new Error(`resume_from_checkpoint: no complete checkpoint-<step> directory in ${this.o.args.output_dir}`);
-      return latest.dir;
+      const latest = latestIntactCheckpoint(this.o.args.output_dir, (line) => this.log(line));
+      if (!latest) {
+        this.log(`resume_from_checkpoint latest: no intact checkpoint in ${this.o.args.output_dir} yet; starting from scratch`);
+        return undefined;
+      }
+      dir = latest;
+    } else {
+      if (!fs.existsSync(resume)) throw new Error(`resume_from_checkpoint: ${resume} does not exist`);
+      assertIntactCheckpoint(resume);
+      dir = resume;
     }
-    if (!fs.existsSync(resume)) throw new Error(`resume_from_checkpoint: ${resume} does not exist`);
-    return resume;
+    this.checkSameRun(dir);
+    return dir;
   }
 
-  private checkOutputDir(): void {
+  /** Refuses a checkpoint written by a run with another identity, listing what differs. */
+  private checkSameRun(dir: string): void {
+    const recorded = readFingerprint(dir);
+    const differences = recorded ? fingerprintDifferences(recorded, this.fingerprint) : ['run fingerprint: not recorded in the checkpoint'];
+    if (differences.length === 0) return;
+    const list = differences.map((d) => `  ${d}`).join('\n');
+    if (this.o.args.ignore_resume_mismatch) {
+      this.log(`warning: resuming from ${dir}, written by a run that differs (ignore_resume_mismatch):\n${list}`);
+      return;
+    }
+    throw new Error(
+      `resume_from_checkpoint: ${dir} was written by a different run:\n${list}\n` +
+        'Fix: resume with the same data and arguments; or start a new run with --overwrite_output_dir (removes the old checkpoints) ' +
+        'or another --output_dir; or pass --ignore_resume_mismatch to continue anyway (the result will not equal an uninterrupted run).',
+    );
+  }
+
+  /**
+   * A fresh start refuses a non-empty output_dir unless told to overwrite. When resuming found no
+   * checkpoint, what a run leaves before its first checkpoint (runs/, logs) is fine, but the
+   * final files of a finished run are not.
+   */
+  private checkOutputDir(resumeRequested: boolean): void {
     const dir = this.o.args.output_dir;
     if (this.o.args.overwrite_output_dir || !fs.existsSync(dir)) return;
-    if (fs.readdirSync(dir).length > 0) {
+    const entries = fs.readdirSync(dir);
+    const finished = entries.filter((n) => ['model.safetensors', 'trainer_state.json', 'train_results.json'].includes(n));
+    if (resumeRequested ? finished.length > 0 : entries.length > 0) {
       throw new Error(
-        `output_dir ${dir} already exists and is not empty. Fix: use --overwrite_output_dir to train over it, ` +
-          '--resume_from_checkpoint to continue, or choose another --output_dir.',
+        `output_dir ${dir} already exists and is not empty${resumeRequested ? ` (it holds a finished run: ${finished.join(', ')}, and no checkpoint to resume)` : ''}. ` +
+          'Fix: use --overwrite_output_dir to train over it, --resume_from_checkpoint to continue, or choose another --output_dir.',
       );
     }
   }

@@ -56,6 +56,8 @@ export interface TrainingArguments {
   gradient_checkpointing: boolean;
   /** On out-of-memory, halve per_device_train_batch_size and start again. */
   auto_find_batch_size: boolean;
+  /** Resume from a checkpoint even when its run fingerprint (arguments, data, model) differs. */
+  ignore_resume_mismatch: boolean;
 }
 
 export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
@@ -100,6 +102,7 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
   loss_scale_growth_interval: 2000,
   gradient_checkpointing: false,
   auto_find_batch_size: false,
+  ignore_resume_mismatch: false,
 };
 
 /** Fills defaults and checks every field; errors name the field and the allowed values. */

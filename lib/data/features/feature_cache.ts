@@ -5,22 +5,13 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../../io/atomic_write';
+import { fileDigest } from '../../io/file_digest';
 import type { BertTokenizer } from '../../tokenization';
 import type { TextFeature } from '../loader/collate';
 
 const FORMAT = 'bertrun-features-v1';
 
-export function fileDigest(file: string): string {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
+export { fileDigest };
 
 export function tokenizerFingerprint(tokenizer: BertTokenizer): string {
   const hash = createHash('sha256');
