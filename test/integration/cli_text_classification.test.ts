@@ -135,3 +135,34 @@ test('classification predict: labels with softmax scores; unknown labels and emp
   expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'empty.tsv'), '--output_dir', path.join(root, 'empty-out'), ...COMMON])).toBe(1);
   expect(logs.join('\n')).toMatch(/empty\.tsv.*(no examples|empty)/i);
 });
+
+test('eval without --output_dir writes a new eval-<time>/ directory and keeps the training results; with it, all_results.json is merged', async () => {
+  const dir = path.join(root, 'keep-results');
+  fs.mkdirSync(dir);
+  const pick = rng(13);
+  const names = ['positive', 'negtive', 'neutral'];
+  const rows = (n: number) => ['id\tsentence1\tsentence2\tlabel', ...Array.from({ length: n }, (_, i) => `${i}\t${sentence(pick)}\t${sentence(pick)}\t${names[pick(3)]}`)].join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'train.tsv'), rows(16));
+  fs.writeFileSync(path.join(dir, 'dev.tsv'), rows(8));
+  fs.writeFileSync(path.join(dir, 'other_dev.tsv'), rows(5));
+  const out = path.join(root, 'keep-results-out');
+  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--validation_file', path.join(dir, 'dev.tsv'), '--do_eval', '--output_dir', out, ...COMMON])).toBe(0);
+  const before = Object.fromEntries(['eval_results.json', 'eval_results.txt', 'all_results.json'].map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+  expect(JSON.parse(before['all_results.json'])).toHaveProperty('train_loss');
+
+  logs = [];
+  expect(await main(['eval', '--model_name_or_path', out, '--validation_file', path.join(dir, 'other_dev.tsv'), '--max_seq_length', '32'])).toBe(0);
+  for (const [f, content] of Object.entries(before)) expect(fs.readFileSync(path.join(out, f), 'utf8')).toBe(content);
+  const evalDirs = fs.readdirSync(out).filter((n) => /^eval-\d{8}-\d{6}(-\d+)?$/.test(n));
+  expect(evalDirs).toHaveLength(1);
+  expect(logs.join('\n')).toContain(`no --output_dir: eval results go to ${path.join(out, evalDirs[0])}`);
+  const evalResults = JSON.parse(fs.readFileSync(path.join(out, evalDirs[0], 'eval_results.json'), 'utf8'));
+  expect(evalResults.eval_samples_per_second).toBeGreaterThan(0);
+  expect(evalResults.eval_accuracy * 5).toBeCloseTo(Math.round(evalResults.eval_accuracy * 5), 6); // 5 rows
+
+  // Evaluating into the training directory on purpose: eval figures replace, training figures stay (HF's combined all_results).
+  expect(await main(['eval', '--model_name_or_path', out, '--validation_file', path.join(dir, 'other_dev.tsv'), '--max_seq_length', '32', '--output_dir', out])).toBe(0);
+  const merged = JSON.parse(fs.readFileSync(path.join(out, 'all_results.json'), 'utf8'));
+  expect(merged.train_loss).toBe(JSON.parse(before['all_results.json']).train_loss);
+  expect(merged.eval_accuracy).toBe(evalResults.eval_accuracy);
+});

@@ -5,26 +5,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
-import type { TextFeature } from '../../lib/data/loader/collate';
 import { Trainer, type Predictions } from '../../lib/training/trainer';
 import { resolveTrainingArguments } from '../../lib/training/training_arguments';
 import { listCheckpoints } from '../../lib/training/checkpoint';
 import { byName, maxAbsDiff } from '../helpers/tensors';
-
-const MARKER = 7;
-// label: 0 = marker in the first sentence, 1 = in the second, 2 = in neither
-function makePairs(count: number, seed: number): TextFeature[] {
-  let x = seed;
-  const rand = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) % n);
-  return Array.from({ length: count }, () => {
-    const a = Array.from({ length: 3 + rand(6) }, () => 10 + rand(50));
-    const b = Array.from({ length: 3 + rand(6) }, () => 10 + rand(50));
-    const label = rand(3);
-    if (label === 0) a[rand(a.length)] = MARKER;
-    if (label === 1) b[rand(b.length)] = MARKER;
-    return { inputIds: [1, ...a, 2, ...b, 2], tokenTypeIds: [0, ...a.map(() => 0), 0, ...b.map(() => 1), 1], label };
-  });
-}
+import { makeMarkerPairs as makePairs } from '../helpers/marker_pairs';
 
 const CONFIG = {
   vocab_size: 64, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,
