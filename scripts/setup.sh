@@ -56,4 +56,5 @@ cmake --build build --config Release --parallel "$(nproc 2>/dev/null || echo 2)"
 
 # 4. TypeScript.
 npx tsc -p tsconfig.build.json
+chmod +x dist/lib/cli/main.js  # the `bertrun` bin, for npm link / npx from a clone
 log "ready"

@@ -1,6 +1,7 @@
 // DistributedDataParallel on CPU over Gloo, with real processes: bertrun's launcher, two
 // "nodes" on loopback, the real torchrun, a killed worker, and a restart. The reference for every
 // run is one process with the same global batch and seed: DDP must give the same weights.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -85,11 +86,15 @@ test('2 nodes x 2 processes on loopback (--nnodes 2 --node_rank 0|1) agree with 
   expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
 }, 120000);
 
-test('a worker started by the real torchrun --no-python trains the same', async () => {
+test('`npm link` puts bertrun on PATH, and workers started by the real `torchrun --no-python bertrun train` train the same', async () => {
   const torchrun = path.join(path.dirname(pythonPath()), 'torchrun');
   expect(fs.existsSync(torchrun)).toBe(true);
+  // The README's way from a clone: npm link (here into a private prefix instead of the global one).
+  const prefix = out('npm-prefix');
+  execFileSync('npm', ['link', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: path.join(__dirname, '..', '..'), env: { ...process.env, npm_config_prefix: prefix } });
   const dir = out('torchrun');
-  const run = await startProcess(torchrun, ['--no-python', '--nproc_per_node', '2', '--master_port', String(await freePort()), process.execPath, CLI, ...train(dir, 4)]).done;
+  const pathWithBertrun = `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
+  const run = await startProcess(torchrun, ['--no-python', '--nproc_per_node', '2', '--master_port', String(await freePort()), 'bertrun', ...train(dir, 4)], { PATH: pathWithBertrun }).done;
   expectSuccess(run);
   expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
 }, 120000);
