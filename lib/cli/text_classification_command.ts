@@ -114,15 +114,15 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
     const preset = glueTask(taskName);
     const out: Datasets = { evals: [], preset };
     if (want.train) {
-      const [train] = await loadGlueSplit(preset, dataDir, 'train');
+      const [train] = await loadGlueSplit(preset, dataDir, 'train', flags.max_line_length as number);
       out.train = { name: 'train', suffix: '', file: train.file, examples: limit(train.examples, flags.max_train_samples) };
     }
     if (want.eval || want.train) {
-      const devs = await loadGlueSplit(preset, dataDir, 'dev').catch((e) => (want.eval ? Promise.reject(e) : []));
+      const devs = await loadGlueSplit(preset, dataDir, 'dev', flags.max_line_length as number).catch((e) => (want.eval ? Promise.reject(e) : []));
       devs.forEach((d, i) => out.evals.push({ name: d.split, suffix: i === 0 ? '' : '_mm', file: d.file, examples: limit(d.examples, flags.max_eval_samples) }));
     }
     if (want.test) {
-      const [test] = await loadGlueSplit(preset, dataDir, 'test');
+      const [test] = await loadGlueSplit(preset, dataDir, 'test', flags.max_line_length as number);
       out.test = { name: test.split, suffix: '', file: test.file, examples: test.examples };
     }
     return out;
@@ -133,6 +133,7 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
     ...(pair && pair !== 'none' ? { textPairColumn: columnRef(pair) } : {}),
     ...(labeled ? { labelColumn: columnRef(flags.label_column) } : {}),
     hasHeader: flags.has_header !== false,
+    maxLineLength: flags.max_line_length as number,
   });
   const load = async (flag: string, name: string, labeled: boolean, max?: unknown): Promise<LoadedSplit | undefined> => {
     const file = str(flags[flag]);

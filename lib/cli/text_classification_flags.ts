@@ -2,6 +2,7 @@
 // plus the shared model and training flags.
 import type { FlagSchema } from './flags';
 import { MODEL_FLAGS, TRAINING_FLAGS } from './training_flags';
+import { DEFAULT_MAX_LINE_LENGTH } from '../data/readers/line_length_limit';
 
 export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
   ...MODEL_FLAGS,
@@ -14,6 +15,7 @@ export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
   text_column: { type: 'string', help: 'column (name or 0-based index) of the first text', default: 'sentence1' },
   text_pair_column: { type: 'string', help: 'column of the second text of a pair ("none" for single texts)', default: 'sentence2' },
   label_column: { type: 'string', help: 'column of the label', default: 'label' },
+  max_line_length: { type: 'integer', help: 'longest line (and quoted CSV record) a TSV/CSV/JSONL/CoNLL data file may have, in characters; longer is an error naming the line', default: DEFAULT_MAX_LINE_LENGTH },
   has_header: { type: 'boolean', help: 'TSV/CSV files start with a header row', default: true },
   label_names: { type: 'list', help: 'labels in id order (default: from the model config or sorted train labels)' },
   problem_type: { type: 'string', help: 'force the loss', choices: ['single_label_classification', 'regression', 'multi_label_classification'] },

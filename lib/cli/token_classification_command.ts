@@ -82,6 +82,7 @@ async function loadSplit(flags: FlagValues, flag: string, maxFlag: string, purpo
   if (!file) throw new Error(`${purpose} needs --${flag} (CoNLL, .json or .jsonl)`);
   const sentences = await readTaggedSentences(file, {
     labelColumn: flags.conll_label_column as number,
+    maxLineLength: flags.max_line_length as number,
     ...(str(flags.text_column_name) ? { tokensColumn: str(flags.text_column_name) } : {}),
     ...(str(flags.label_column_name) ? { tagsColumn: str(flags.label_column_name) } : {}),
     ...(Array.isArray(flags.label_names) ? { labelNames: flags.label_names as string[] } : {}),

@@ -166,3 +166,25 @@ test('eval without --output_dir writes a new eval-<time>/ directory and keeps th
   expect(merged.train_loss).toBe(JSON.parse(before['all_results.json']).train_loss);
   expect(merged.eval_accuracy).toBe(evalResults.eval_accuracy);
 });
+
+test('--max_line_length caps TSV and CoNLL lines, and an unbalanced CSV quote is an error with file:line, before the model loads', async () => {
+  const dir = path.join(root, 'strict-inputs');
+  fs.mkdirSync(dir);
+  const long = `1\t${'cat '.repeat(60)}\tdog\tpositive`;
+  fs.writeFileSync(path.join(dir, 'train.tsv'), ['id\tsentence1\tsentence2\tlabel', '0\tcat\tdog\tneutral', long, '2\tred\tblue\tneutral'].join('\n') + '\n');
+  logs = [];
+  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--max_line_length', '200', '--output_dir', path.join(dir, 'out1'), ...COMMON])).toBe(1);
+  expect(logs.join('\n')).toMatch(/train\.tsv:3: line is longer than 200 characters[\s\S]*--max_line_length/);
+  expect(fs.existsSync(path.join(dir, 'out1'))).toBe(false);
+
+  fs.writeFileSync(path.join(dir, 'train.conll'), `cat B-X\n${'dog '.repeat(80)}O\n\nred O\n`);
+  logs = [];
+  expect(await main(['train', '--task', 'token-classification', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.conll'), '--max_line_length', '100', '--output_dir', path.join(dir, 'out2'), ...COMMON])).toBe(1);
+  expect(logs.join('\n')).toMatch(/train\.conll:2: line is longer than 100 characters/);
+
+  // The quote opened on line 3 is never closed where it should be: Python's strict csv raises, so do we.
+  fs.writeFileSync(path.join(dir, 'train.csv'), 'id,sentence1,sentence2,label\n0,cat,dog,neutral\n1,"the cat,dog,positive\n2,red,blue",neutral\n3,big,small,negtive\n');
+  logs = [];
+  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.csv'), '--output_dir', path.join(dir, 'out3'), ...COMMON])).toBe(1);
+  expect(logs.join('\n')).toMatch(/train\.csv:\d+: [\s\S]*(line 3)/);
+});

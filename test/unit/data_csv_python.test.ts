@@ -16,7 +16,8 @@ afterAll(() => {
 });
 
 // Prints [[startLine, fields], ...] for each file; blank lines (rows == []) are dropped as
-// csv.DictReader does. The start line is one past where the previous row ended.
+// csv.DictReader does. The start line is one past where the previous row ended. On a csv.Error,
+// its message and reader.line_num (the line being read when it was raised).
 const PY_READ = `
 import csv, json, sys
 out = {}
@@ -26,17 +27,17 @@ for spec in json.loads(sys.argv[1]):
         kw['quoting'] = csv.QUOTE_NONE
     if spec.get('strict'):
         kw['strict'] = True
-    try:
-        with open(spec['file'], newline='', encoding='utf-8-sig') as f:
-            reader = csv.reader(f, **kw)
-            rows, prev = [], 0
+    with open(spec['file'], newline='', encoding='utf-8-sig') as f:
+        reader = csv.reader(f, **kw)
+        rows, prev = [], 0
+        try:
             for row in reader:
                 start, prev = prev + 1, reader.line_num
                 if row:
                     rows.append([start, row])
-        out[spec['file']] = {'rows': rows}
-    except csv.Error as e:
-        out[spec['file']] = {'error': str(e)}
+            out[spec['file']] = {'rows': rows}
+        except csv.Error as e:
+            out[spec['file']] = {'error': str(e), 'line': reader.line_num}
 print(json.dumps(out))
 `;
 
@@ -46,7 +47,7 @@ interface PySpec {
   quoting: 'none' | 'minimal';
   strict?: boolean;
 }
-type PyResult = { rows: Array<[number, string[]]> } | { error: string };
+type PyResult = { rows: Array<[number, string[]]> } | { error: string; line: number };
 
 function pythonRead(specs: PySpec[]): Record<string, PyResult> {
   return JSON.parse(runPython(PY_READ, [JSON.stringify(specs)])) as Record<string, PyResult>;
@@ -75,22 +76,51 @@ const CSV_CASES: Record<string, string> = {
   noFinalNewline: 'a,b,c\n1,2,"3"',
   bom: '\ufeffh1,h2,h3\n1,2,3\n',
   quoteInsideUnquoted: 'a"b,c"",d"e"f\n',
-  textAfterClosingQuote: '"ab"c,"x"y"z",w\n',
   trailingBlankLines: 'a,b,c\n1,2,3\n\n\n\n',
   blankLinesBetween: 'a,b,c\n\n1,2,3\n\r\n4,5,6\n',
   unicode: '"中文,句子",😀,"é ""ü"""\n',
-  leadingSpace: ' "a", b ,"c" \n',
+  leadingSpaceBeforeQuote: ' "a", b ,c \n',
+  quoteClosesAtEndOfFile: 'a,"b"',
+  lineBreaksOnlyInQuotes: 'id,text,label\n1,"first\nsecond, with comma\nthird ""quoted""",pos\n2,plain,neg\n3,"two\r\nlines",pos\n',
+  lastFieldQuotedAcrossLines: 'a,b\n1,"x\n\ny"\n2,z\n',
   multiLineMidFile: 'r1,x,y\n"r2\nspans\nlines",x,y\nr3,x,y\n',
 };
 
-test('CSV edge cases read exactly as Python csv.reader reads them', async () => {
+test('CSV edge cases read exactly as Python csv.reader(strict=True) reads them', async () => {
   const files = Object.entries(CSV_CASES).map(([name, content]) => write(`${name}.csv`, content));
-  const py = pythonRead(files.map((file) => ({ file, delimiter: ',', quoting: 'minimal' })));
+  const py = pythonRead(files.map((file) => ({ file, delimiter: ',', quoting: 'minimal', strict: true })));
   for (const file of files) {
     const expected = py[file];
     if (!('rows' in expected)) throw new Error(`python failed on ${file}: ${expected.error}`);
     expect({ file, rows: await ours(file, {}) }).toEqual({ file, rows: expected.rows });
   }
+});
+
+// Inputs Python's csv.reader(strict=True) refuses: ours must refuse them too, at the same line.
+const STRICT_ERROR_CASES: Record<string, { content: string; delimiter?: string; pythonError: string; line: number }> = {
+  textAfterClosingQuote: { content: '"ab"c,"x"y"z",w\n', pythonError: `',' expected after '"'`, line: 1 },
+  spaceAfterClosingQuote: { content: 'a,b\n"x" ,y\n', pythonError: `',' expected after '"'`, line: 2 },
+  quotedWordInsideQuotedField: { content: 'text,label\nok,1\n"say "hi" now",0\n', pythonError: `',' expected after '"'`, line: 3 },
+  // The fault of issue 12: the unbalanced quote on line 2 took lines 2..4 into one field, and
+  // non-strict parsing glued `c"` to it, silently merging three rows into one.
+  unbalancedQuoteMergesRows: { content: 'text,label\n"unclosed,pos\nb,neg\n"c",pos\nd,neg\n', pythonError: `',' expected after '"'`, line: 4 },
+  textAfterQuoteAtEndOfFile: { content: 'a,"b"x', pythonError: `',' expected after '"'`, line: 1 },
+  tabDelimited: { content: 'a\t"b"c\n', delimiter: '\t', pythonError: `'\t' expected after '"'`, line: 1 },
+};
+
+test.each(Object.entries(STRICT_ERROR_CASES))('%s: Python csv (strict=True) raises, and so do we, at the same line', async (name, { content, delimiter, pythonError, line }) => {
+  const file = write(`${name}.${delimiter === '\t' ? 'tsv' : 'csv'}`, content);
+  const py = pythonRead([{ file, delimiter: delimiter ?? ',', quoting: 'minimal', strict: true }])[file];
+  expect(py).toEqual({ error: pythonError, line });
+  const err = await ours(file, { quoting: 'rfc4180' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DataError);
+  expect((err as DataError).code).toBe('MALFORMED_QUOTE');
+  expect((err as DataError).line).toBe(line);
+  expect((err as DataError).message.startsWith(`${file}:${line}: `)).toBe(true);
+  expect((err as DataError).message).toContain('. Fix: ');
 });
 
 test('GLUE-style TSV with stray quotes reads as Python csv with QUOTE_NONE (how run_glue reads TSVs)', async () => {
@@ -104,7 +134,7 @@ test('GLUE-style TSV with stray quotes reads as Python csv with QUOTE_NONE (how 
 test('an unterminated quote fails in both (Python with strict=True)', async () => {
   const file = write('unterminated.csv', 'a,b\n1,"open\n2,3\n');
   const py = pythonRead([{ file, delimiter: ',', quoting: 'minimal', strict: true }])[file];
-  expect(py).toEqual({ error: 'unexpected end of data' });
+  expect(py).toEqual({ error: 'unexpected end of data', line: 3 });
   await expect(ours(file, {})).rejects.toThrow(DataError);
   await expect(ours(file, {})).rejects.toThrow(`${file}:2: unterminated quoted field`);
 });
@@ -143,7 +173,7 @@ for spec in json.loads(sys.argv[1]):
 `,
     [JSON.stringify(files)],
   );
-  const py = pythonRead(files.map(({ file }) => ({ file, delimiter: ',', quoting: 'minimal' })));
+  const py = pythonRead(files.map(({ file }) => ({ file, delimiter: ',', quoting: 'minimal', strict: true })));
   for (const { file, rows } of files) {
     const got = await ours(file, {});
     expect(got.map(([, fields]) => fields)).toEqual(rows);

@@ -115,8 +115,44 @@ describe('CSV', () => {
     const file = write('span.csv', 'a,b\n"x,1\ny",2,3\n');
     const err = await failure(file);
     expect(err.code).toBe('MALFORMED_ROW');
-    expect(err.message).toContain(`${file}:2: expected 2 ","-separated fields`);
-    expect(err.message).toContain('runs from line 2 to line 3');
+    expect(err.message).toContain(`${file}:2: expected 2 ","-separated fields (as in the header on line 1) but found 3; an unbalanced quote opened at line 2 probably merged lines 2..3 into this one record`);
+    expect(err.message).toContain('close the quote opened at line 2');
+  });
+
+  test('an unbalanced quote that merged rows (the columns still adding up) is an error, not one long field', async () => {
+    // Before strict quoting this read as ONE record: text = 'unclosed,pos\nb,neg\nc"', label = 'pos'.
+    const file = write('merged.csv', 'text,label\nfine,neg\n"unclosed,pos\nb,neg\n"c",pos\nd,neg\n');
+    const records: SourceRecord[] = [];
+    let err: unknown;
+    try {
+      for await (const r of readRecords(file)) records.push(r);
+    } catch (e) {
+      err = e;
+    }
+    expect(brief(records)).toEqual([[2, { text: 'fine', label: 'neg' }]]);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).code).toBe('MALFORMED_QUOTE');
+    expect((err as DataError).line).toBe(5);
+    expect((err as DataError).message).toBe(
+      `${file}:5: "," or the end of the line must follow the closing quote of a quoted field, found "c" (column 2); ` +
+        'that quoted field opened at line 3, so an unbalanced quote there probably merged lines 3..5 into one record. ' +
+        'Fix: close the quote opened at line 3 where its field ends, or write it as ""',
+    );
+  });
+
+  test('text after a closing quote on the same line is an error that shows how to write a quote', async () => {
+    const file = write('q.csv', 'text,label\n"He said "hi" to me",pos\n');
+    const err = await failure(file);
+    expect(err.code).toBe('MALFORMED_QUOTE');
+    expect(err.message).toMatch(new RegExp(`^${escape(file)}:2: "," or the end of the line must follow the closing quote of a quoted field, found "h" \\(column 11\\)\\. Fix: write a quote inside a quoted field as ""`));
+    // Quoted TSVs get the hint to read them without quoting.
+    const tsv = write('q.tsv', 'text\tlabel\n"a"b\t1\n');
+    const err2 = await failure(tsv, { quoting: 'rfc4180' });
+    expect(err2.code).toBe('MALFORMED_QUOTE');
+    expect(err2.message).toContain(`${tsv}:2: a tab or the end of the line must follow`);
+    expect(err2.message).toContain('quoting "none"');
+    // The same file with the TSV default (no quoting) is fine.
+    expect(brief(await collect(tsv))).toEqual([[2, { text: '"a"b', label: '1' }]]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { DataError } from './data_error';
 import { DelimitedParser, type DelimitedRecord } from './delimited_parser';
 import { JsonArrayParser, JsonScanError, type JsonElementText } from './json_array_parser';
+import { resolveMaxLineLength } from './line_length_limit';
 import { LineSplitter } from './line_splitter';
 import { detectRecordFormat, type RecordFormat } from './record_format';
 import { readTextChunks } from './text_chunks';
@@ -20,6 +21,13 @@ export interface ReadRecordsOptions {
    * unbalanced quotes), `'rfc4180'` for CSV.
    */
   quoting?: Quoting;
+  /**
+   * TSV/CSV/JSONL: the longest line accepted, in characters (JavaScript string length: UTF-16 code
+   * units), and for quoted TSV/CSV also the longest record a quoted field spreads over several
+   * lines. Longer is a `LINE_TOO_LONG` {@link DataError}, raised before more than the limit is held
+   * in memory. Default 4 MiB (4194304). Not applied to `.json` files, which are often one line.
+   */
+  maxLineLength?: number;
 }
 
 /** A record read from a data file, with where it came from. */
@@ -39,9 +47,11 @@ export interface SourceRecord {
 
 /**
  * Streams the records of a TSV, CSV, JSON (top-level array of objects) or JSONL file. Nothing but
- * the current chunk of the file (about 1 MiB) is held in memory, so files larger than memory can be
- * read. Blank lines are skipped; a UTF-8 BOM is removed. Every problem is a {@link DataError}
- * naming the file and line; the records before it are delivered first.
+ * the current chunk of the file (about 1 MiB) and the record being read (for TSV/CSV/JSONL at most
+ * `maxLineLength` characters) is held in memory, so files larger than memory can be read. Blank
+ * lines are skipped; a UTF-8 BOM is removed. CSV quoting is strict, as Python's
+ * `csv.reader(f, strict=True)`. Every problem is a {@link DataError} naming the file and line; the
+ * records before it are delivered first.
  *
  * @example
  * for await (const r of readRecords('data/train.tsv')) console.log(r.line, r.values);
@@ -62,15 +72,16 @@ export async function* readRecordBatches(file: string, options: ReadRecordsOptio
   if (options.quoting !== undefined && options.quoting !== 'none' && options.quoting !== 'rfc4180') {
     throw new Error(`quoting must be "none" or "rfc4180", got ${JSON.stringify(options.quoting)}`);
   }
+  const maxLineLength = resolveMaxLineLength(options.maxLineLength);
   const chunks = readTextChunks(file);
   let reader: BatchReader;
   switch (format) {
     case 'tsv':
     case 'csv':
-      reader = delimitedReader(file, format === 'tsv' ? '\t' : ',', options.hasHeader ?? true, options.quoting ?? (format === 'tsv' ? 'none' : 'rfc4180'));
+      reader = delimitedReader(file, format === 'tsv' ? '\t' : ',', options.hasHeader ?? true, options.quoting ?? (format === 'tsv' ? 'none' : 'rfc4180'), maxLineLength);
       break;
     case 'jsonl':
-      reader = jsonLinesReader(file);
+      reader = jsonLinesReader(file, maxLineLength);
       break;
     case 'json':
       reader = jsonArrayReader(file);
@@ -112,9 +123,9 @@ interface BatchReader {
   end(out: SourceRecord[]): void;
 }
 
-function delimitedReader(file: string, delimiter: string, hasHeader: boolean, quoting: Quoting): BatchReader {
-  const splitter = new LineSplitter();
-  const parser = new DelimitedParser(delimiter, quoting === 'rfc4180');
+function delimitedReader(file: string, delimiter: string, hasHeader: boolean, quoting: Quoting, maxLineLength: number): BatchReader {
+  const splitter = new LineSplitter({ file, maxLineLength });
+  const parser = new DelimitedParser({ file, delimiter, quoting: quoting === 'rfc4180', maxRecordLength: maxLineLength });
   let names: string[] | undefined;
   let plainObjects = true;
   let expected: { count: number; line: number } | undefined;
@@ -199,9 +210,9 @@ function columnCountError(
   const sep = delimiter === '\t' ? 'tab' : JSON.stringify(delimiter);
   const reference = hasHeader ? `the header on line ${expected.line}` : `the first row (line ${expected.line})`;
   const hints: string[] = [];
-  if (rec.endLine !== rec.line) {
-    hints.push(`this record runs from line ${rec.line} to line ${rec.endLine}, so a quote probably opens a field that was not meant to be quoted`);
-  }
+  // A record spans lines only through a quoted field left open at the end of its first line.
+  const merged = rec.endLine !== rec.line;
+  if (merged) hints.push(`close the quote opened at line ${rec.line} where its field ends, or write a quote that is part of the text as ""`);
   if (quoting === 'rfc4180' && delimiter === '\t') hints.push('GLUE-style TSVs usually need quoting "none"');
   if (quoting === 'none' && rec.fields.length > expected.count) {
     hints.push(`a text field may contain a ${sep} character; with quoting "none" it cannot be escaped`);
@@ -213,13 +224,14 @@ function columnCountError(
     'MALFORMED_ROW',
     file,
     rec.line,
-    `expected ${expected.count} ${sep}-separated fields (as in ${reference}) but found ${rec.fields.length}`,
+    `expected ${expected.count} ${sep}-separated fields (as in ${reference}) but found ${rec.fields.length}` +
+      (merged ? `; an unbalanced quote opened at line ${rec.line} probably merged lines ${rec.line}..${rec.endLine} into this one record` : ''),
     `Fix or remove this row${hints.length ? `; ${hints.join('; ')}` : ''}`,
   );
 }
 
-function jsonLinesReader(file: string): BatchReader {
-  const splitter = new LineSplitter();
+function jsonLinesReader(file: string, maxLineLength: number): BatchReader {
+  const splitter = new LineSplitter({ file, maxLineLength });
   let sink: SourceRecord[] = [];
   const parse = (text: string, _terminator: string, line: number): void => {
     if (text.trim().length === 0) return;

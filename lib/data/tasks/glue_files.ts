@@ -36,7 +36,7 @@ export function locateGlueFiles(task: GlueTask | string, dataDir: string, kinds:
  * MNLI) with the preset's columns. Labels stay raw: map them with `resolveLabels({ fromTask:
  * task.labels, problem: task.problem, ... })`.
  */
-export async function loadGlueSplit(task: GlueTask | string, dataDir: string, kind: GlueSplitKind): Promise<GlueSplitData[]> {
+export async function loadGlueSplit(task: GlueTask | string, dataDir: string, kind: GlueSplitKind, maxLineLength?: number): Promise<GlueSplitData[]> {
   const located = locateGlueFiles(task, dataDir, [kind]).get(kind) ?? [];
   const out: GlueSplitData[] = [];
   for (const { spec, file } of located) {
@@ -47,6 +47,7 @@ export async function loadGlueSplit(task: GlueTask | string, dataDir: string, ki
       textColumn: spec.textColumn,
       ...(spec.textPairColumn !== undefined ? { textPairColumn: spec.textPairColumn } : {}),
       ...(spec.labelColumn !== undefined ? { labelColumn: spec.labelColumn } : {}),
+      ...(maxLineLength !== undefined ? { maxLineLength } : {}),
     });
     out.push({ split: spec.split, file, examples });
   }

@@ -11,6 +11,8 @@ export interface ConllOptions {
    * default, is the last column). Column 0 is the word and cannot be the label.
    */
   labelColumn?: number;
+  /** Longest line accepted, in characters (default 4 MiB; see `line_length_limit`). */
+  maxLineLength?: number;
 }
 
 const SEPARATORS = /[ \t]+/;
@@ -56,7 +58,7 @@ export async function readConllSentences(file: string, options: ConllOptions = {
     tags.push(detach(fields[index]));
   };
 
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter({ file, ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}) });
   for await (const chunk of readTextChunks(file)) splitter.push(chunk, onLine);
   splitter.end(onLine);
   close();

@@ -8,6 +8,8 @@ import type { TaggedSentence } from './tagged_sentence';
 export interface JsonSentenceOptions {
   /** `'jsonl'` or `'json'` (one array of objects); default from the extension. */
   format?: 'json' | 'jsonl';
+  /** JSON Lines: longest line accepted, in characters (default 4 MiB). */
+  maxLineLength?: number;
   /** Key of the words. Default, as run_ner.py: `tokens` when the first record has it, else its first key. */
   tokensColumn?: string;
   /**
@@ -41,7 +43,7 @@ export async function readJsonSentences(file: string, options: JsonSentenceOptio
       'Convert the file to JSON Lines, or read a one-word-per-line file as CoNLL');
   }
   let columns: { tokens: string; tags: string } | undefined;
-  for await (const batch of readRecordBatches(file, { format })) {
+  for await (const batch of readRecordBatches(file, { format, ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}) })) {
     for (const record of batch) {
       const values = record.values as Record<string, unknown>;
       columns ??= chooseColumns(record, values, options);

@@ -37,6 +37,6 @@ export function taggedSentenceFormat(file: string, explicit?: TaggedSentenceForm
  */
 export async function readTaggedSentences(file: string, options: TaggedSentenceOptions = {}): Promise<TaggedSentence[]> {
   const format = taggedSentenceFormat(file, options.format);
-  if (format === 'conll') return readConllSentences(file, { labelColumn: options.labelColumn });
+  if (format === 'conll') return readConllSentences(file, { labelColumn: options.labelColumn, maxLineLength: options.maxLineLength });
   return readJsonSentences(file, { ...options, format });
 }
