@@ -3,6 +3,7 @@
 // space-separated values, and `--config args.json|args.yaml` (flags given on the command line win).
 import * as fs from 'fs';
 import { parse as parseYaml } from 'yaml';
+import { editDistance } from '../text/edit_distance';
 
 export type FlagType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
 
@@ -37,20 +38,6 @@ function closest(schema: FlagSchema, name: string): string | undefined {
     }
   }
   return bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }
 
 function convert(schema: FlagSchema, name: string, value: unknown, where: string): unknown {

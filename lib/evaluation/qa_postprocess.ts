@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic_write';
+import { softmax } from './softmax';
 
 /** The example a window was cut from: its id and the context its offsets point into. */
 export interface QaExampleRef {
@@ -274,14 +275,6 @@ function topIndices(values: ArrayLike<number>, n: number): number[] {
     }
   }
   return top;
-}
-
-function softmax(scores: readonly number[]): number[] {
-  const max = Math.max(...scores);
-  const exps = scores.map((score) => Math.exp(score - max));
-  let sum = 0;
-  for (const x of exps) sum += x;
-  return exps.map((x) => x / sum);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { compareCodePoints } from '../../evaluation/python_strings';
 import { DataError } from '../readers/data_error';
+import { editDistance } from '../../text/edit_distance';
 import type { RawLabel, SourceLocation } from './text_examples';
 
 /** The loss a classification head trains with; the same names as `problem_type` in a HF config.json. */
@@ -295,16 +296,4 @@ function closest(key: string, labels: readonly string[]): string | undefined {
     }
   }
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }

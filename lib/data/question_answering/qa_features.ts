@@ -80,7 +80,7 @@ export async function buildQaFeatures(
 }
 
 /** The answer's [start, end] token indices in a window, or [CLS] (0, 0) when it is not fully inside. */
-export function answerSpan(example: SquadExample, offsets: ReadonlyArray<[number, number] | null>): { startPosition: number; endPosition: number } {
+function answerSpan(example: SquadExample, offsets: ReadonlyArray<[number, number] | null>): { startPosition: number; endPosition: number } {
   const none = { startPosition: 0, endPosition: 0 };
   if (example.isImpossible || example.answers.text.length === 0) return none;
   const startChar = example.answers.answerStart[0];

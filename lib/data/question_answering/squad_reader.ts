@@ -1,6 +1,6 @@
 // SQuAD v1.1 / v2.0 files into examples, streamed paragraph by paragraph (see squad_json_scanner).
 import { DataError } from '../readers/data_error';
-import { JsonScanError } from '../readers/json_array_parser';
+import { JsonScanError } from '../readers/streaming_json_scanner';
 import { readTextChunks } from '../readers/text_chunks';
 import { codePointToUtf16Map } from '../../tokenization/char_offsets';
 import { SquadJsonScanner, type SquadParagraphText } from './squad_json_scanner';

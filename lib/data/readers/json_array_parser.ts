@@ -1,19 +1,11 @@
+import { JsonScanError, StreamingJsonScanner, type JsonGrammar, type JsonTokenStart } from './streaming_json_scanner';
+
 /** One top-level element of a JSON file, still unparsed. */
 export interface JsonElementText {
   /** The element's JSON text, from its opening `{` to its closing `}`. */
   text: string;
   /** 1-based line of the opening `{`. */
   line: number;
-}
-
-/** A structural error found while scanning; the caller adds the file name. */
-export class JsonScanError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const enum Top {
@@ -32,96 +24,76 @@ const enum Top {
 }
 
 const LBRACE = 123;
-const RBRACE = 125;
 const LBRACKET = 91;
 const RBRACKET = 93;
-const QUOTE = 34;
-const BACKSLASH = 92;
 const COMMA = 44;
-const NEWLINE = 10;
 
 /**
  * Incremental splitter for a JSON file holding a top-level array of objects (or, as Hugging Face
- * `datasets` also accepts, a whitespace-separated sequence of objects). It only tracks nesting and
- * strings to find where each object ends, and hands that text to `JSON.parse`, so memory is bounded
- * by the largest single object, never by the file.
+ * `datasets` also accepts, a whitespace-separated sequence of objects). Each object is captured as
+ * text by the {@link StreamingJsonScanner} and left to `JSON.parse`, so memory is bounded by the
+ * largest single object, never by the file.
  */
 export class JsonArrayParser {
-  private top = Top.Start;
-  private line = 1;
-  private arrayLine = 0;
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private parts: string[] = [];
-  private elementLine = 0;
+  private readonly grammar = new TopLevelArrayGrammar();
+  private readonly scanner = new StreamingJsonScanner(this.grammar);
 
   /** Feeds a chunk; returns the elements it completed. Throws {@link JsonScanError}. */
   push(chunk: string): JsonElementText[] {
-    const out: JsonElementText[] = [];
-    // The scan state lives in locals (much faster than fields in this loop); it is written back at
-    // the end. After a thrown error the parser is not used again.
-    let depth = this.depth;
-    let inString = this.inString;
-    let escaped = this.escaped;
-    let line = this.line;
-    let elementStart = depth > 0 ? 0 : -1;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk.charCodeAt(i);
-      if (c === NEWLINE) line++;
-      if (depth > 0) {
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (c === BACKSLASH) escaped = true;
-          else if (c === QUOTE) inString = false;
-        } else if (c === QUOTE) {
-          inString = true;
-        } else if (c === LBRACE || c === LBRACKET) {
-          depth++;
-        } else if ((c === RBRACE || c === RBRACKET) && --depth === 0) {
-          this.parts.push(chunk.slice(elementStart, i + 1));
-          out.push({ text: this.parts.length === 1 ? this.parts[0] : this.parts.join(''), line: this.elementLine });
-          this.parts = [];
-          elementStart = -1;
-          if (this.top !== Top.Sequence) this.top = Top.ArrayExpectCommaOrEnd;
-        }
-        continue;
-      }
-      if (c === 32 || c === 9 || c === 10 || c === 13) continue;
-      const top = this.top;
-      if (c === LBRACE && (top === Top.Start || top === Top.Sequence || top === Top.ArrayExpectValue || top === Top.ArrayExpectValueOrEnd)) {
-        // An element (a record) starts; it ends when its braces balance again.
-        if (top === Top.Start) this.top = Top.Sequence;
-        depth = 1;
-        this.elementLine = line;
-        elementStart = i;
-      } else if (top === Top.Start && c === LBRACKET) {
-        this.top = Top.ArrayExpectValueOrEnd;
-        this.arrayLine = line;
-      } else if (top === Top.ArrayExpectCommaOrEnd && c === COMMA) {
-        this.top = Top.ArrayExpectValue;
-      } else if ((top === Top.ArrayExpectCommaOrEnd || top === Top.ArrayExpectValueOrEnd) && c === RBRACKET) {
-        this.top = Top.AfterArray;
-      } else {
-        throw new JsonScanError(line, unexpected(top, describe(chunk, i)));
-      }
-    }
-    if (depth > 0) this.parts.push(chunk.slice(elementStart));
-    this.depth = depth;
-    this.inString = inString;
-    this.escaped = escaped;
-    this.line = line;
-    return out;
+    this.scanner.push(chunk);
+    return this.grammar.takeElements();
   }
 
   /** Ends the input; throws {@link JsonScanError} when it stops inside an object or the array. */
   end(): void {
-    if (this.depth > 0) {
-      throw new JsonScanError(this.elementLine, 'the file ends inside this JSON object (is the file truncated?)');
+    if (this.scanner.end().unfinished !== null) {
+      throw new JsonScanError(this.grammar.elementLine, 'the file ends inside this JSON object (is the file truncated?)');
     }
-    if (this.top === Top.ArrayExpectValue || this.top === Top.ArrayExpectValueOrEnd || this.top === Top.ArrayExpectCommaOrEnd) {
-      throw new JsonScanError(this.arrayLine, 'the file ends before the top-level array opened here is closed with "]" (is the file truncated?)');
+    const top = this.grammar.top;
+    if (top === Top.ArrayExpectValue || top === Top.ArrayExpectValueOrEnd || top === Top.ArrayExpectCommaOrEnd) {
+      throw new JsonScanError(this.grammar.arrayLine, 'the file ends before the top-level array opened here is closed with "]" (is the file truncated?)');
     }
+  }
+}
+
+/** The top level of the file: `[`, objects (captured whole), `,` and `]`, or a sequence of objects. */
+class TopLevelArrayGrammar implements JsonGrammar {
+  top = Top.Start;
+  arrayLine = 0;
+  elementLine = 0;
+  private elements: JsonElementText[] = [];
+
+  tokenStart(c: number, chunk: string, at: number, line: number): JsonTokenStart {
+    const top = this.top;
+    if (c === LBRACE && (top === Top.Start || top === Top.Sequence || top === Top.ArrayExpectValue || top === Top.ArrayExpectValueOrEnd)) {
+      // An element (a record) starts; it ends when its braces balance again.
+      if (top === Top.Start) this.top = Top.Sequence;
+      this.elementLine = line;
+      return 'captured';
+    }
+    if (top === Top.Start && c === LBRACKET) {
+      this.top = Top.ArrayExpectValueOrEnd;
+      this.arrayLine = line;
+    } else if (top === Top.ArrayExpectCommaOrEnd && c === COMMA) {
+      this.top = Top.ArrayExpectValue;
+    } else if ((top === Top.ArrayExpectCommaOrEnd || top === Top.ArrayExpectValueOrEnd) && c === RBRACKET) {
+      this.top = Top.AfterArray;
+    } else {
+      throw new JsonScanError(line, unexpected(top, describe(chunk, at)));
+    }
+    return 'punctuation';
+  }
+
+  captured(text: string, line: number): void {
+    this.elements.push({ text, line });
+    if (this.top !== Top.Sequence) this.top = Top.ArrayExpectCommaOrEnd;
+  }
+
+  /** The elements completed since the last call. */
+  takeElements(): JsonElementText[] {
+    const elements = this.elements;
+    this.elements = [];
+    return elements;
   }
 }
 

@@ -1,6 +1,7 @@
 import { DataError } from './data_error';
 import { DelimitedParser, type DelimitedRecord } from './delimited_parser';
-import { JsonArrayParser, JsonScanError, type JsonElementText } from './json_array_parser';
+import { JsonArrayParser, type JsonElementText } from './json_array_parser';
+import { JsonScanError } from './streaming_json_scanner';
 import { resolveMaxLineLength } from './line_length_limit';
 import { LineSplitter } from './line_splitter';
 import { detectRecordFormat, type RecordFormat } from './record_format';
