@@ -28,10 +28,11 @@ async function loadCommand(name: string): Promise<Command | undefined> {
     case 'eval':
     case 'predict':
       return async (argv) => {
+        const { runTask } = await import('./task_runner');
         const task = taskOf(argv);
-        if (task === 'question-answering') return (await import('./question_answering_command')).runQuestionAnswering(name, argv);
-        if (task === 'token-classification') return (await import('./token_classification_command')).runTokenClassification(name, argv);
-        return (await import('./text_classification_command')).runTextClassification(name, argv);
+        if (task === 'question-answering') return runTask((await import('./tasks/question_answering_task')).QUESTION_ANSWERING, name, argv);
+        if (task === 'token-classification') return runTask((await import('./tasks/token_classification_task')).TOKEN_CLASSIFICATION, name, argv);
+        return runTask((await import('./tasks/text_classification_task')).TEXT_CLASSIFICATION, name, argv);
       };
     default:
       return undefined;

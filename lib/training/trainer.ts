@@ -27,7 +27,7 @@ export interface EvalSet {
   features: TextFeature[];
   /** Appended to metric names, as run_glue does for MNLI mismatched ("_mm"). */
   suffix?: string;
-  /** Metrics of this set (QA and NER need their examples); default: the Trainer's computeMetrics. */
+  /** Metrics of this set (given `labels` when every feature has one); default: the Trainer's computeMetrics. */
   metrics?: ComputeMetrics;
 }
 
@@ -311,21 +311,27 @@ export class Trainer {
 
   /** Evaluates one set: loss, metrics, runtime, with HF's eval_ prefix and the set's suffix. */
   async evaluate(set: EvalSet): Promise<Record<string, number>> {
+    return (await this.evaluateWithPredictions(set)).metrics;
+  }
+
+  /** {@link evaluate}, also returning the outputs, for tasks that write per-example results. */
+  async evaluateWithPredictions(set: EvalSet): Promise<{ metrics: Record<string, number>; predictions: Predictions }> {
     const started = Date.now();
     const { loss, ...predictions } = await this.runPredictions(set.features);
     const labels = set.features.map((f) => f.label).filter((l): l is number | number[] => l !== undefined);
+    const labeled = labels.length === set.features.length ? { ...predictions, labels } : undefined;
     const metrics: Record<string, number> = {};
     if (loss !== undefined) metrics.loss = loss;
     if (set.metrics) {
-      Object.assign(metrics, set.metrics(predictions));
-    } else if (this.o.computeMetrics && labels.length === set.features.length) {
-      Object.assign(metrics, this.o.computeMetrics({ ...predictions, labels }));
+      Object.assign(metrics, set.metrics(labeled ?? predictions));
+    } else if (this.o.computeMetrics && labeled) {
+      Object.assign(metrics, this.o.computeMetrics(labeled));
     }
     const seconds = (Date.now() - started) / 1000;
     metrics.runtime = seconds;
     metrics.samples_per_second = set.features.length / seconds;
     const suffix = set.suffix ?? '';
-    return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`eval_${k}${suffix}`, v]));
+    return { metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`eval_${k}${suffix}`, v])), predictions };
   }
 
   /** Outputs for every feature, in order, in eval mode. */

@@ -1,22 +1,23 @@
-// `bertrun train | eval | predict`: run_glue.py as one command. Every input is checked (files,
-// columns, labels, empty sets) before the first training step.
+// Text classification (run_glue.py): TSV/CSV/JSON(L) files or GLUE presets, labels resolved
+// before the model loads, GLUE metrics, predictions.jsonl with label and softmax score.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../io/atomic_write';
-import { BertModel } from '../models/bert_model';
-import { BertTokenizer } from '../tokenization';
-import { loadTextExamples, type TextExample, type TextExampleOptions } from '../data/examples/text_examples';
-import { resolveLabels, type ResolvedLabels } from '../data/examples/labels';
-import { glueTask, type GlueTask } from '../data/tasks/glue';
-import { loadGlueSplit } from '../data/tasks/glue_files';
-import { buildTextFeatures } from '../data/features/text_features';
-import { cacheKey, cachedFeatures, fileDigest, tokenizerFingerprint } from '../data/features/feature_cache';
-import type { TextFeature } from '../data/loader/collate';
-import { glueMetrics, meanSquaredError } from '../evaluation';
-import { Trainer, type EvalSet, type Predictions } from '../training/trainer';
-import type { FlagValues } from './flags';
-import { readConfigId2Label, runSources, startCommand, trainAndRecord, str, writeAllResults, writeEvalResults, writeJson, type Command } from './command_common';
-import { TEXT_CLASSIFICATION_FLAGS } from './text_classification_flags';
+import { writeFileAtomic } from '../../io/atomic_write';
+import { loadTextExamples, type TextExample, type TextExampleOptions } from '../../data/examples/text_examples';
+import { resolveLabels, type ResolvedLabels } from '../../data/examples/labels';
+import { glueTask, type GlueTask } from '../../data/tasks/glue';
+import { loadGlueSplit } from '../../data/tasks/glue_files';
+import { buildTextFeatures } from '../../data/features/text_features';
+import { cacheKey, cachedFeatures, fileDigest, tokenizerFingerprint } from '../../data/features/feature_cache';
+import type { TextFeature } from '../../data/loader/collate';
+import { glueMetrics, meanSquaredError } from '../../evaluation';
+import { softmax } from '../../evaluation/softmax';
+import type { BertTokenizer } from '../../tokenization';
+import type { Predictions } from '../../training/trainer';
+import type { FlagValues } from '../flags';
+import { readConfigId2Label, str } from '../command_common';
+import { TEXT_CLASSIFICATION_FLAGS } from '../text_classification_flags';
+import type { Task, TaskContext } from '../task_runner';
 
 interface LoadedSplit {
   name: string;
@@ -33,78 +34,67 @@ interface Datasets {
   preset?: GlueTask;
 }
 
+interface TextClassificationData extends Datasets {
+  flags: FlagValues;
+  labels: ResolvedLabels;
+}
+
 const columnRef = (v: unknown): string | number => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : String(v));
 
-export async function runTextClassification(command: Command, argv: string[]): Promise<void> {
-  const started = await startCommand(command, argv, TEXT_CLASSIFICATION_FLAGS, '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]');
-  if (!started) return;
-  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = started;
+export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
+  modelTask: 'sequence-classification',
+  flags: TEXT_CLASSIFICATION_FLAGS,
+  usage: '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]',
+  missingEvalData: '--validation_file or --task_name with --data_dir',
 
-  const tokenizer = await BertTokenizer.fromDirectory(str(flags.tokenizer_name) ?? modelDir);
-  const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict });
-  const configLabels = readConfigId2Label(modelDir);
-  const labels = resolveLabels({
-    ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
-    ...(data.preset && data.preset.labels.length > 0 ? { fromTask: data.preset.labels } : {}),
-    ...(data.preset ? { problem: data.preset.problem } : str(flags.problem_type) ? { problem: flags.problem_type as ResolvedLabels['problem'] } : {}),
-    ...(configLabels ? { fromConfig: configLabels } : {}),
-    ...(data.train ? { train: data.train.examples } : data.evals[0] ? { train: data.evals[0].examples } : {}),
-    ...(str(flags.multi_label_delimiter) ? { multiLabelDelimiter: flags.multi_label_delimiter as string } : {}),
-  });
-  for (const w of labels.warnings) console.warn(`warning: ${w}`);
+  async load({ flags, modelDir, doTrain, doEval, doPredict }) {
+    const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict });
+    const configLabels = readConfigId2Label(modelDir);
+    const labels = resolveLabels({
+      ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
+      ...(data.preset && data.preset.labels.length > 0 ? { fromTask: data.preset.labels } : {}),
+      ...(data.preset ? { problem: data.preset.problem } : str(flags.problem_type) ? { problem: flags.problem_type as ResolvedLabels['problem'] } : {}),
+      ...(configLabels ? { fromConfig: configLabels } : {}),
+      ...(data.train ? { train: data.train.examples } : data.evals[0] ? { train: data.evals[0].examples } : {}),
+      ...(str(flags.multi_label_delimiter) ? { multiLabelDelimiter: flags.multi_label_delimiter as string } : {}),
+    });
+    for (const w of labels.warnings) console.warn(`warning: ${w}`);
+    return { ...data, flags, labels };
+  },
 
-  const id2label = Object.fromEntries(labels.labels.map((l, i) => [String(i), l]));
-  const { model } = await BertModel.fromPretrained(modelDir, 'sequence-classification', {
-    device: args.device,
-    seed: args.seed,
-    ignoreMismatchedSizes: flags.ignore_mismatched_sizes === true,
-    tokenizer: false, // loaded above, possibly from --tokenizer_name
-    config: {
+  modelConfig({ labels }) {
+    const id2label = Object.fromEntries(labels.labels.map((l, i) => [String(i), l]));
+    return {
       num_labels: labels.numLabels,
       ...(labels.problem !== 'regression' ? { id2label, label2id: labels.label2id } : {}),
       problem_type: labels.problem,
-    },
-  });
-  const maxSeqLength = (flags.max_seq_length as number | undefined) ?? Math.min(128, model.config.max_position_embeddings);
-  if (maxSeqLength > model.config.max_position_embeddings) {
-    throw new Error(`--max_seq_length ${maxSeqLength} exceeds the model's max_position_embeddings (${model.config.max_position_embeddings})`);
-  }
-  const featurize = (split: LoadedSplit, withLabels: boolean) => featuresFor(split, tokenizer, maxSeqLength, withLabels ? labels : undefined, flags);
-  const floatLabels = labels.problem !== 'single_label_classification';
-  const evalSets: EvalSet[] = [];
-  for (const split of data.evals) evalSets.push({ features: await featurize(split, true), suffix: split.suffix });
+    };
+  },
 
-  const trainer = new Trainer({
-    model, args,
-    ...(data.train ? { train: await featurize(data.train, true) } : {}),
-    evalSets,
-    padTokenId: tokenizer.padTokenId,
-    floatLabels,
-    ...(flags.pad_to_max_length === true ? { padToLength: maxSeqLength } : {}),
-    computeMetrics: (p) => computeMetrics(p, labels, data.preset?.name),
-    tokenizer,
-    ...(distributed ? { distributed } : {}),
-    ...(data.train ? { runSources: runSources(started, tokenizer, data.train.file) } : {}),
-  });
-  const results: Record<string, number> = {};
-  if (doTrain) Object.assign(results, await trainAndRecord(trainer, started));
-  if (doEval) {
-    if (evalSets.length === 0) throw new Error('--do_eval needs --validation_file or --task_name with --data_dir');
-    const metrics: Record<string, number> = {};
-    for (const set of evalSets) Object.assign(metrics, await trainer.evaluate(set));
-    if (isMain) writeEvalResults(outputDir, metrics);
-    Object.assign(results, metrics);
-  }
-  if (doPredict) {
-    if (!data.test) throw new Error('predict needs --test_file (or --task_name with --data_dir holding test.tsv)');
-    const p = await trainer.predict(await featurize(data.test, false));
-    if (isMain) {
-      writePredictions(path.join(outputDir, 'predictions.jsonl'), data.test, p, labels);
-      console.log(`wrote ${data.test.examples.length} predictions to ${path.join(outputDir, 'predictions.jsonl')}`);
+  trainFile: (data) => data.train?.file,
+  floatLabels: (data) => data.labels.problem !== 'single_label_classification',
+
+  async trainFeatures(data, context) {
+    return data.train ? featuresFor(data.train, context, data.labels, data.flags) : undefined;
+  },
+
+  async evalSplits(data, context) {
+    const splits = [];
+    for (const split of data.evals) {
+      splits.push({ features: await featuresFor(split, context, data.labels, data.flags), suffix: split.suffix, metrics: (p: Predictions) => computeMetrics(p, data.labels, data.preset?.name) });
     }
-  }
-  if (isMain && Object.keys(results).length > 0) writeAllResults(outputDir, results);
-}
+    return splits;
+  },
+
+  async predict(data, context, trainer, write) {
+    if (!data.test) throw new Error('predict needs --test_file (or --task_name with --data_dir holding test.tsv)');
+    const p = await trainer.predict(await featuresFor(data.test, context, undefined, data.flags));
+    if (!write) return;
+    const file = path.join(context.start.outputDir, 'predictions.jsonl');
+    writePredictions(file, data.test, p, data.labels);
+    console.log(`wrote ${data.test.examples.length} predictions to ${file}`);
+  },
+};
 
 async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boolean; test: boolean }): Promise<Datasets> {
   const taskName = str(flags.task_name);
@@ -151,7 +141,8 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
   return out;
 }
 
-async function featuresFor(split: LoadedSplit, tokenizer: BertTokenizer, maxSeqLength: number, labels: ResolvedLabels | undefined, flags: FlagValues): Promise<TextFeature[]> {
+/** Tokenized features of a split, from the on-disk cache when nothing that shapes them changed. */
+async function featuresFor(split: LoadedSplit, { tokenizer, maxSeqLength }: Pick<TaskContext, 'tokenizer' | 'maxSeqLength'>, labels: ResolvedLabels | undefined, flags: FlagValues): Promise<TextFeature[]> {
   const cacheDir = str(flags.cache_dir) ?? path.join(path.dirname(split.file), '.bertrun-cache');
   const key = cacheKey({
     dataDigest: fileDigest(split.file),
@@ -163,7 +154,6 @@ async function featuresFor(split: LoadedSplit, tokenizer: BertTokenizer, maxSeqL
   });
   return features;
 }
-
 
 function argmaxRows(p: Predictions): number[] {
   const out: number[] = [];
@@ -199,11 +189,8 @@ function writePredictions(file: string, split: LoadedSplit, p: Predictions, labe
       const scores = row.map((v) => 1 / (1 + Math.exp(-v)));
       return { index: i, line: example.source.line, labels: labels.labels.filter((_, j) => scores[j] > 0.5), scores };
     }
-    const max = Math.max(...row);
-    const exp = row.map((v) => Math.exp(v - max));
-    const sum = exp.reduce((a, b) => a + b, 0);
-    const best = row.indexOf(max);
-    return { index: i, line: example.source.line, label: labels.labels[best], score: exp[best] / sum };
+    const best = row.indexOf(Math.max(...row));
+    return { index: i, line: example.source.line, label: labels.labels[best], score: softmax(row)[best] };
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n'));
