@@ -155,6 +155,12 @@ export interface NativeProcessGroup {
   allreduceSum(values: Float64Array, what?: string): Promise<Float64Array>;
   allgatherBytes(bytes: Uint8Array, what?: string): Promise<Uint8Array[]>;
   barrier(): Promise<void>;
+  /**
+   * While this rank needs its peers in a collective: the message naming a peer without a
+   * heartbeat (or a store host without an answer) for limitMs; otherwise null. Synchronous,
+   * never blocks.
+   */
+  unresponsivePeers(limitMs: number): string | null;
 }
 
 export interface NativeBuildInfo {

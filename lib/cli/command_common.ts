@@ -32,7 +32,7 @@ export function trainingArguments(flags: FlagValues, outputDir: string): Trainin
     metric_for_best_model: pick('metric_for_best_model') ?? null, greater_is_better: pick('greater_is_better') ?? null,
     seed: pick('seed'), group_by_length: pick('group_by_length'), dataloader_drop_last: pick('dataloader_drop_last'),
     device: pick('device'), disable_tqdm: pick('disable_tqdm'), report_to: reportTo,
-    ddp_bucket_cap_mb: pick('ddp_bucket_cap_mb'), ddp_timeout: pick('ddp_timeout'), ddp_backend: pick('ddp_backend') ?? null,
+    ddp_bucket_cap_mb: pick('ddp_bucket_cap_mb'), ddp_timeout: pick('ddp_timeout'), ddp_heartbeat_timeout: pick('ddp_heartbeat_timeout'), ddp_backend: pick('ddp_backend') ?? null,
     fp16: pick('fp16'), bf16: pick('bf16'), loss_scale_init: pick('loss_scale_init'), loss_scale_growth_factor: pick('loss_scale_growth_factor'),
     loss_scale_backoff_factor: pick('loss_scale_backoff_factor'), loss_scale_growth_interval: pick('loss_scale_growth_interval'),
     gradient_checkpointing: pick('gradient_checkpointing'), auto_find_batch_size: pick('auto_find_batch_size'),
@@ -117,7 +117,10 @@ export async function startCommand(command: Command, argv: readonly string[], sc
   const environment = readDistributedEnvironment();
   if (environment && args.device === 'cuda') args.device = `cuda:${environment.localRank}`;
   const distributed = environment
-    ? await ProcessGroup.join(environment, { device: args.device, timeoutSeconds: args.ddp_timeout, ...(args.ddp_backend ? { backend: args.ddp_backend } : {}) })
+    ? await ProcessGroup.join(environment, {
+        device: args.device, timeoutSeconds: args.ddp_timeout, heartbeatTimeoutSeconds: args.ddp_heartbeat_timeout,
+        ...(args.ddp_backend ? { backend: args.ddp_backend } : {}),
+      })
     : undefined;
   if (!str(flags.output_dir) && (distributed?.isMain ?? true)) {
     fs.mkdirSync(outputDir, { recursive: true });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `bertrun <command> [flags]`: one file per command; this one only dispatches.
-import * as fs from 'fs';
+import { writeTorchrunErrorFile } from '../distributed/torchrun_error_file';
 import { envReport } from './env_command';
 
 const USAGE = `usage: bertrun <command> [flags]
@@ -68,23 +68,9 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof Error && 'exitCode' in e && typeof e.exitCode === 'number') return e.exitCode;
     const message = `bertrun ${name}: ${(e as Error).message}`;
     console.error(message);
-    recordErrorForTorchrun(message);
+    // torchrun (and bertrun launch) print it in their failure summary.
+    writeTorchrunErrorFile(message);
     return 1;
-  }
-}
-
-/**
- * torchrun tells each worker where to leave its error (TORCHELASTIC_ERROR_FILE) and prints it in
- * its failure summary; the format is torch.distributed.elastic's error file.
- */
-function recordErrorForTorchrun(message: string): void {
-  const file = process.env.TORCHELASTIC_ERROR_FILE;
-  if (!file) return;
-  try {
-    const error = { message: { message, extraInfo: { py_callstack: message, timestamp: String(Math.floor(Date.now() / 1000)) } } };
-    fs.writeFileSync(file, JSON.stringify(error));
-  } catch {
-    // the summary then lacks the message; the worker's stderr still has it
   }
 }
 

@@ -60,6 +60,7 @@ export const TRAINING_FLAGS: FlagSchema = {
   // distributed (read when started by `bertrun launch` or torchrun)
   ddp_backend: { type: 'string', help: 'gloo (CPU) or nccl (CUDA); default from --device', choices: ['gloo', 'nccl'] },
   ddp_timeout: { type: 'number', help: 'seconds the rendezvous or a collective may wait before failing', default: d.ddp_timeout },
+  ddp_heartbeat_timeout: { type: 'number', help: 'seconds a rank waits in a collective for a peer without a heartbeat (stopped, frozen node) before it names that rank and exits; 0: never', default: d.ddp_heartbeat_timeout },
   ddp_bucket_cap_mb: { type: 'number', help: 'gradient bucket size (MiB) for the all-reduce overlapped with backward', default: d.ddp_bucket_cap_mb },
   // precision and memory
   fp16: { type: 'boolean', help: 'float16 mixed precision with dynamic loss scaling (GPUs)', default: d.fp16 },

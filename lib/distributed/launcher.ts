@@ -1,9 +1,14 @@
 // `bertrun launch`: torchrun's job for one node. Starts nproc_per_node workers with torchrun's
 // environment contract, prefixes their output with their rank, and when one fails stops the
 // others; with max_restarts it starts them all again (they resume from the latest checkpoint).
+// As torchrun, each worker gets an error file (TORCHELASTIC_ERROR_FILE) to leave its error in:
+// the failure line quotes it, so a survivor's "rank 1 stopped responding" names the hung rank.
 import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import * as readline from 'readline';
+import { readTorchrunErrorFile } from './torchrun_error_file';
 
 export interface LaunchOptions {
   nprocPerNode: number;
@@ -30,10 +35,15 @@ export interface WorkerFailure {
   pid: number;
   /** "exit code 3" or "signal SIGKILL" */
   reason: string;
+  /** What the worker left in its error file, if anything. */
+  message?: string;
 }
 
-/** torchrun's variables for one worker. OMP_NUM_THREADS splits the cores when the caller did not set it. */
-export function workerEnvironment(o: LaunchOptions, localRank: number, restartCount: number): Record<string, string> {
+/**
+ * torchrun's variables for one worker. OMP_NUM_THREADS splits the cores when the caller did not
+ * set it; errorFile becomes TORCHELASTIC_ERROR_FILE.
+ */
+export function workerEnvironment(o: LaunchOptions, localRank: number, restartCount: number, errorFile?: string): Record<string, string> {
   const base = o.env ?? process.env;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
@@ -56,6 +66,7 @@ export function workerEnvironment(o: LaunchOptions, localRank: number, restartCo
     // Workers host the rendezvous store themselves (rank 0), unlike torchrun's agent.
     TORCHELASTIC_USE_AGENT_STORE: 'False',
   });
+  if (errorFile !== undefined) env.TORCHELASTIC_ERROR_FILE = errorFile;
   if (base.OMP_NUM_THREADS === undefined || base.OMP_NUM_THREADS === '') {
     env.OMP_NUM_THREADS = String(Math.max(1, Math.floor(os.availableParallelism() / o.nprocPerNode)));
   }
@@ -70,19 +81,20 @@ export async function launch(o: LaunchOptions): Promise<number> {
   let current: ChildProcess[] = [];
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = signal;
-    for (const child of current) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    for (const child of current) if (child.exitCode === null && child.signalCode === null) terminate(child);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const errorFiles = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-launch-'));
   try {
     for (let attempt = 0; ; attempt++) {
-      const failure = await runAttempt(o, attempt, out, err, (children) => (current = children));
+      const failure = await runAttempt(o, attempt, errorFiles, out, err, (children) => (current = children));
       if (interrupted) {
         err(`bertrun launch: interrupted by ${interrupted}; workers stopped`);
         return 130;
       }
       if (!failure) return 0;
-      err(`bertrun launch: worker rank ${failure.rank} (local rank ${failure.localRank}, pid ${failure.pid}) failed with ${failure.reason}; the other workers were stopped`);
+      err(`bertrun launch: worker rank ${failure.rank} (local rank ${failure.localRank}, pid ${failure.pid}) failed with ${failure.reason} (the other workers were stopped)${failure.message ? `: ${failure.message}` : ''}`);
       if (attempt >= o.maxRestarts) {
         if (o.maxRestarts > 0) err(`bertrun launch: giving up after ${o.maxRestarts} restart(s)`);
         return 1;
@@ -92,12 +104,22 @@ export async function launch(o: LaunchOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    fs.rmSync(errorFiles, { recursive: true, force: true });
   }
+}
+
+/**
+ * SIGTERM, then SIGCONT: a stopped worker (SIGSTOP, Ctrl-Z; the usual reason a survivor reports a
+ * hung rank) only acts on SIGTERM once it runs again, and would otherwise wait for the SIGKILL.
+ */
+function terminate(child: ChildProcess): void {
+  child.kill('SIGTERM');
+  child.kill('SIGCONT');
 }
 
 // One attempt: start every local worker, wait for all; the first failure stops the rest.
 function runAttempt(
-  o: LaunchOptions, attempt: number, out: (l: string) => void, err: (l: string) => void, track: (c: ChildProcess[]) => void,
+  o: LaunchOptions, attempt: number, errorFiles: string, out: (l: string) => void, err: (l: string) => void, track: (c: ChildProcess[]) => void,
 ): Promise<WorkerFailure | undefined> {
   return new Promise((resolve) => {
     let failure: WorkerFailure | undefined;
@@ -107,14 +129,17 @@ function runAttempt(
     const stopOthers = () => {
       for (const child of children) {
         if (child.exitCode !== null || child.signalCode !== null) continue;
-        child.kill('SIGTERM');
+        terminate(child);
         const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), (o.stopGraceSeconds ?? 10) * 1000);
         killTimers.push(timer);
       }
     };
     for (let localRank = 0; localRank < o.nprocPerNode; localRank++) {
       const rank = o.nodeRank * o.nprocPerNode + localRank;
-      const child = spawn(o.command[0], o.command.slice(1), { env: workerEnvironment(o, localRank, attempt), stdio: ['ignore', 'pipe', 'pipe'] });
+      // torchrun's layout: <dir>/attempt_<n>/<local rank>/error.json, fresh for every attempt.
+      const errorFile = path.join(errorFiles, `attempt_${attempt}`, String(localRank), 'error.json');
+      fs.mkdirSync(path.dirname(errorFile), { recursive: true });
+      const child = spawn(o.command[0], o.command.slice(1), { env: workerEnvironment(o, localRank, attempt, errorFile), stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       const prefix = `[rank${rank}]: `;
       readline.createInterface({ input: child.stdout! }).on('line', (line) => out(prefix + line));
@@ -127,6 +152,8 @@ function runAttempt(
       child.on('close', (code, signal) => {
         if ((code !== 0 || signal) && !failure) {
           failure = { rank, localRank, pid: child.pid ?? -1, reason: signal ? `signal ${signal}` : `exit code ${code}` };
+          const message = readTorchrunErrorFile(errorFile);
+          if (message !== undefined) failure.message = message;
           stopOthers();
         }
         if (--running === 0) {

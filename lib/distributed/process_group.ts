@@ -1,8 +1,10 @@
 // This process's place in a distributed run: the c10d process group (native), plus the few
-// collectives the trainer needs on JS values (loss sums, evaluation outputs, RNG states).
+// collectives the trainer needs on JS values (loss sums, evaluation outputs, RNG states), and
+// the watchdog that stops this worker when a peer hangs (peer_watchdog.ts).
 import * as v8 from 'v8';
 import { native, type NativeProcessGroup } from '../native';
 import type { DistributedEnvironment } from './environment';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, heartbeatTimeoutProblem, watchPeers } from './peer_watchdog';
 
 export type DistributedBackend = 'gloo' | 'nccl';
 
@@ -13,6 +15,14 @@ export interface ProcessGroupOptions {
   device: string;
   /** HF's ddp_timeout: a collective or the rendezvous waiting longer fails (seconds). */
   timeoutSeconds: number;
+  /**
+   * --ddp_heartbeat_timeout: while this rank waits in a collective, a peer without a heartbeat
+   * for this long (seconds) is reported and this worker exits, instead of waiting out
+   * timeoutSeconds. 0: never. Default 30.
+   */
+  heartbeatTimeoutSeconds?: number;
+  /** What to do with that report; default: print it, leave it in torchrun's error file, exit 1. */
+  onUnresponsivePeer?: (message: string) => void;
 }
 
 export class ProcessGroup {
@@ -34,6 +44,9 @@ export class ProcessGroup {
   /** Joins the group described by the environment; resolves when every rank has joined. */
   static async join(environment: DistributedEnvironment, options: ProcessGroupOptions): Promise<ProcessGroup> {
     if (!(options.timeoutSeconds > 0)) throw new Error(`ddp_timeout must be > 0 seconds, got ${options.timeoutSeconds}`);
+    const heartbeatTimeout = options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS;
+    const heartbeatProblem = heartbeatTimeoutProblem(heartbeatTimeout);
+    if (heartbeatProblem) throw new Error(`ddp_heartbeat_timeout ${heartbeatProblem}`);
     const backend = options.backend ?? (options.device.startsWith('cuda') ? 'nccl' : 'gloo');
     if (backend === 'gloo' && options.device.startsWith('cuda')) throw new Error('ddp_backend gloo needs --device cpu (use nccl for CUDA)');
     if (backend === 'nccl' && !options.device.startsWith('cuda')) throw new Error('ddp_backend nccl needs a CUDA device (use gloo on CPU)');
@@ -50,6 +63,7 @@ export class ProcessGroup {
       device: options.device,
     });
     await handle.connect();
+    watchPeers(handle, heartbeatTimeout, options.onUnresponsivePeer);
     return new ProcessGroup(environment, backend, handle);
   }
 

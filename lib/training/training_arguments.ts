@@ -1,5 +1,6 @@
 // The trainer's hyperparameters, with Hugging Face TrainingArguments names and defaults.
 // One schema serves the API, the CLI flags and --config files.
+import { heartbeatTimeoutProblem } from '../distributed/peer_watchdog';
 import { SCHEDULE_NAMES, type ScheduleName } from './lr_schedules';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
@@ -41,6 +42,11 @@ export interface TrainingArguments {
   ddp_bucket_cap_mb: number;
   /** DDP: seconds a rendezvous or collective may wait before failing (HF default 1800). */
   ddp_timeout: number;
+  /**
+   * DDP: seconds a rank may wait in a collective for a peer without a heartbeat (stopped, or on a
+   * frozen node) before it reports that rank and exits; 0 never (bertrun's own, not HF's).
+   */
+  ddp_heartbeat_timeout: number;
   /** DDP: gloo (CPU) or nccl (CUDA); null picks from the device. */
   ddp_backend: 'gloo' | 'nccl' | null;
   /** Mixed precision: float16 autocast with dynamic loss scaling (CUDA; CPU works, slowly). */
@@ -93,6 +99,7 @@ export const TRAINING_DEFAULTS: Omit<TrainingArguments, 'output_dir'> = {
   report_to: ['tensorboard'],
   ddp_bucket_cap_mb: 25,
   ddp_timeout: 1800,
+  ddp_heartbeat_timeout: 30,
   ddp_backend: null,
   fp16: false,
   bf16: false,
@@ -122,6 +129,8 @@ export function resolveTrainingArguments(input: Partial<TrainingArguments> & { o
     if (typeof args[f] !== 'number' || !Number.isFinite(args[f]) || args[f] <= 0) fail(f, `must be a number > 0, got ${String(args[f])}`);
   }
   if (args.ddp_backend !== null && !['gloo', 'nccl'].includes(args.ddp_backend)) fail('ddp_backend', 'must be gloo or nccl');
+  const heartbeatProblem = heartbeatTimeoutProblem(args.ddp_heartbeat_timeout);
+  if (heartbeatProblem) fail('ddp_heartbeat_timeout', heartbeatProblem);
   if (args.fp16 && args.bf16) fail('fp16', 'and bf16 cannot both be set: pick one precision');
   if (!(Number.isFinite(args.loss_scale_init) && args.loss_scale_init > 0)) fail('loss_scale_init', `must be a finite number > 0, got ${String(args.loss_scale_init)}`);
   if (!(args.loss_scale_growth_factor > 1)) fail('loss_scale_growth_factor', `must be > 1, got ${String(args.loss_scale_growth_factor)}`);

@@ -25,7 +25,8 @@ Napi::Function ProcessGroupBinding::Define(Napi::Env env) {
                      {InstanceMethod("connect", &ProcessGroupBinding::Connect),
                       InstanceMethod("allreduceSum", &ProcessGroupBinding::AllreduceSum),
                       InstanceMethod("allgatherBytes", &ProcessGroupBinding::AllgatherBytes),
-                      InstanceMethod("barrier", &ProcessGroupBinding::Barrier)});
+                      InstanceMethod("barrier", &ProcessGroupBinding::Barrier),
+                      InstanceMethod("unresponsivePeers", &ProcessGroupBinding::UnresponsivePeers)});
 }
 
 // new NativeProcessGroup({ rank, worldSize, masterAddr, masterPort, hostStore, storePrefix, timeoutMs, backend, device })
@@ -105,6 +106,18 @@ Napi::Value ProcessGroupBinding::AllgatherBytes(const Napi::CallbackInfo& info) 
 Napi::Value ProcessGroupBinding::Barrier(const Napi::CallbackInfo& info) {
   auto group = this->group(info.Env());
   return AsyncJob::Start(info.Env(), Value(), [=] { group->barrier(); }, nullptr);
+}
+
+// unresponsivePeers(limitMs) -> the message naming a peer (or the store host) silent for limitMs
+// while this rank needs it in a collective, or null. Synchronous and cheap: it reads what the
+// heartbeat thread saw, never the store, so it answers even when the store does not.
+Napi::Value ProcessGroupBinding::UnresponsivePeers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() > 0))
+    throw Napi::Error::New(env, "unresponsivePeers needs a limit in milliseconds > 0");
+  auto limit = std::chrono::milliseconds(static_cast<int64_t>(info[0].As<Napi::Number>().DoubleValue()));
+  auto report = js_guard(env, [&] { return group(env)->unresponsive_peers(limit); });
+  return report ? Napi::String::New(env, *report) : env.Null();
 }
 
 }  // namespace bertrun

@@ -22,6 +22,7 @@ class ProcessGroupBinding : public Napi::ObjectWrap<ProcessGroupBinding> {
   Napi::Value AllreduceSum(const Napi::CallbackInfo& info);
   Napi::Value AllgatherBytes(const Napi::CallbackInfo& info);
   Napi::Value Barrier(const Napi::CallbackInfo& info);
+  Napi::Value UnresponsivePeers(const Napi::CallbackInfo& info);
 
   ProcessGroupOptions options_;
   std::shared_ptr<std::shared_ptr<ProcessGroup>> group_ = std::make_shared<std::shared_ptr<ProcessGroup>>();

@@ -26,6 +26,10 @@ c10::intrusive_ptr<c10d::Store> connect_store(const ProcessGroupOptions& o, bool
   return c10::make_intrusive<c10d::PrefixStore>(o.store_prefix, tcp);
 }
 
+// A peer may still have been running this long after the heartbeat round that saw its last
+// beat: until its next beat, plus scheduling slack.
+constexpr std::chrono::milliseconds kBeatSlack = 2 * Heartbeat::kInterval;
+
 std::string where(const ProcessGroupOptions& o) {
   return "rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size);
 }
@@ -100,15 +104,60 @@ std::string ProcessGroup::failure_message(const std::string& what, std::exceptio
   return out.str();
 }
 
+std::optional<std::string> ProcessGroup::unresponsive_peers(std::chrono::milliseconds limit) const {
+  const auto activity = activity_.snapshot();
+  // A silent peer matters only while this rank needs it: it waits in a collective, or it started
+  // one after the silence began (NCCL's wait returns at once; the rank blocks later in a device
+  // sync). A peer that finished its last collective and exited before this rank is left alone.
+  auto needed = [&](std::chrono::steady_clock::time_point silent_since) {
+    return activity.oldest_wait.has_value() || (activity.last_start && *activity.last_start > silent_since + kBeatSlack);
+  };
+  const auto silence = heartbeat_->silence(limit);
+  auto seconds = [](std::chrono::milliseconds d) { return std::to_string(d.count() / 1000); };
+  const std::string store = options_.master_addr + ":" + std::to_string(options_.master_port);
+  std::ostringstream out;
+  if (silence.store && needed(silence.store->since)) {
+    const auto quiet = seconds(silence.store->length);
+    if (!options_.host_store)
+      out << "the rendezvous store at " << store << " (the launcher's agent) stopped responding (no answer for " << quiet << " s)";
+    else if (options_.rank != 0)
+      out << "rank 0 (the rendezvous store host, " << store << ") stopped responding (its store has not answered for " << quiet << " s)";
+    else
+      out << "the rendezvous store this process hosts (" << store << ") stopped answering for " << quiet << " s";
+  } else {
+    std::vector<Heartbeat::Quiet> silent;
+    for (const auto& q : silence.ranks)
+      if (needed(q.since)) silent.push_back(q);
+    if (silent.empty()) return std::nullopt;
+    auto longest = silent.front().length;
+    out << (silent.size() > 1 ? "ranks" : "rank");
+    for (size_t i = 0; i < silent.size(); ++i) {
+      out << (i ? ", " : " ") << silent[i].rank;
+      longest = std::max(longest, silent[i].length);
+    }
+    out << " stopped responding (no heartbeat for " << seconds(longest) << " s)";
+  }
+  if (activity.oldest_wait)
+    out << " while " << where(options_) << " waited in " << activity.oldest_wait->what;
+  else
+    out << " after " << where(options_) << " started a collective that needs it";
+  out << ". A worker that is stopped (SIGSTOP, Ctrl-Z, a debugger) or on a frozen node never finishes a collective: "
+         "this worker exits so that the launcher stops the job (or restarts it under --max_restarts). "
+         "--ddp_heartbeat_timeout sets the limit (0 turns the check off).";
+  return out.str();
+}
+
 c10::intrusive_ptr<c10d::Work> ProcessGroup::start_allreduce_sum(torch::Tensor& tensor) {
   std::vector<torch::Tensor> tensors{tensor};
   c10d::AllreduceOptions opts;
   opts.reduceOp = c10d::ReduceOp::SUM;
+  activity_.started();
   return backend_->allreduce(tensors, opts);
 }
 
 void ProcessGroup::wait_for(const c10::intrusive_ptr<c10d::Work>& work, const std::string& what) {
   try {
+    CollectiveActivity::Waiting waiting(activity_, what);
     work->wait();
   } catch (...) {
     throw std::runtime_error(failure_message(what, std::current_exception()));
@@ -132,6 +181,7 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root, cons
     opts.rootRank = root;
     c10::intrusive_ptr<c10d::Work> work;
     try {
+      activity_.started();
       work = backend_->broadcast(one, opts);
     } catch (...) {
       throw std::runtime_error(failure_message(what, std::current_exception()));
@@ -148,6 +198,7 @@ std::vector<std::vector<uint8_t>> ProcessGroup::allgather_bytes(const std::vecto
     std::vector<torch::Tensor> inputs{input};
     c10::intrusive_ptr<c10d::Work> work;
     try {
+      activity_.started();
       work = backend_->allgather(outputs, inputs, c10d::AllgatherOptions());
     } catch (...) {
       throw std::runtime_error(failure_message(what, std::current_exception()));
@@ -178,6 +229,7 @@ std::vector<std::vector<uint8_t>> ProcessGroup::allgather_bytes(const std::vecto
 void ProcessGroup::barrier() {
   c10::intrusive_ptr<c10d::Work> work;
   try {
+    activity_.started();
     work = backend_->barrier(c10d::BarrierOptions());
   } catch (...) {
     throw std::runtime_error(failure_message("barrier", std::current_exception()));

@@ -1,13 +1,17 @@
 // One c10d process group per process: rendezvous through a TCPStore, then Gloo (CPU tensors) or
-// NCCL (CUDA tensors) collectives. The engine is PyTorch's own; this class only wires it up and
-// turns a failed collective into an error that names the rank that stopped responding.
+// NCCL (CUDA tensors) collectives. The engine is PyTorch's own; this class only wires it up,
+// turns a failed collective into an error that names the rank that stopped responding, and
+// names a peer that hangs while this rank needs it (unresponsive_peers).
 #pragma once
 #include <torch/torch.h>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "dist/collective_activity.h"
 
 namespace c10d {
 class Backend;
@@ -56,6 +60,11 @@ class ProcessGroup {
   std::vector<std::vector<uint8_t>> allgather_bytes(const std::vector<uint8_t>& mine, const std::string& what);
   void barrier();
 
+  // Set when a peer has not beaten for `limit` (or the store host has not answered for that
+  // long) while this rank needs it in a collective: a message naming it, for the watchdog that
+  // stops this worker instead of waiting out the collective's timeout. Never touches the store.
+  std::optional<std::string> unresponsive_peers(std::chrono::milliseconds limit) const;
+
  private:
   std::string failure_message(const std::string& what, std::exception_ptr error) const;
 
@@ -63,6 +72,7 @@ class ProcessGroup {
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::Backend> backend_;
   std::unique_ptr<Heartbeat> heartbeat_;
+  CollectiveActivity activity_;
 };
 
 // Built only when the NCCL headers were found (native/dist/nccl_backend.cc).

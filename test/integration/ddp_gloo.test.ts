@@ -8,6 +8,7 @@ import * as path from 'path';
 import { pythonPath } from '../helpers/python';
 import {
   CLI, freePort, isAlive, maxWeightDifference, requireCompiledCli, runCli, startCli, startProcess, twoWorkerEnv, waitFor, writeSentenceTask, writeTinyModel,
+  type Started,
 } from '../helpers/ddp_run';
 
 let root: string;
@@ -174,6 +175,84 @@ test('a hung worker (stopped, not dead) fails the others after --ddp_timeout, na
     w1.child.kill('SIGKILL');
   }
 }, 120000);
+
+describe('a stopped worker under `bertrun launch` with the default --ddp_timeout (30 minutes)', () => {
+  // What a failing test could leave behind: the launcher and every worker it started (one stopped).
+  let launchers: Started[] = [];
+  afterEach(() => {
+    for (const launcher of launchers) {
+      const workers = [...launcher.output().matchAll(/started worker rank \d+ \(local rank \d+, pid (\d+)\)/g)].map((m) => Number(m[1]));
+      for (const pid of [launcher.child.pid!, ...workers]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    launchers = [];
+  });
+  const withDefaultTimeout = (args: string[]): string[] => args.filter((a, i) => a !== '--ddp_timeout' && args[i - 1] !== '--ddp_timeout');
+
+  // SIGSTOPs `rank` once training is under way; resolves with the launcher's run and how long it took to end.
+  async function stopRankDuringTraining(name: string, rank: number, launchFlags: string[] = []) {
+    const dir = out(name);
+    const launcher = startCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...launchFlags, ...withDefaultTimeout(longRun(dir))]);
+    launchers.push(launcher);
+    await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 90, 'checkpoint-40');
+    const pids = [workerPid(launcher.output(), 0), workerPid(launcher.output(), 1)];
+    process.kill(pids[rank], 'SIGSTOP');
+    const stoppedAt = Date.now();
+    const run = await launcher.done;
+    return { dir, run, pids, seconds: (Date.now() - stoppedAt) / 1000 };
+  }
+
+  test('the surviving rank names it, the launcher stops the job within 60 s and no worker is left', async () => {
+    const { run, pids, seconds } = await stopRankDuringTraining('stopped-1', 1);
+    expect(seconds).toBeLessThan(60);
+    // Not before the timeout: rank 0 saw rank 1's counter move until it was stopped.
+    expect(seconds).toBeGreaterThan(25);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(new RegExp(
+      `bertrun launch: worker rank 0 \\(local rank 0, pid ${pids[0]}\\) failed with exit code 1 \\(the other workers were stopped\\): ` +
+      'rank 1 stopped responding \\(no heartbeat for \\d+ s\\) while rank 0 of 2 waited in '));
+    expect(run.output).toMatch(/\[rank0\]: bertrun: rank 1 stopped responding/);
+    await waitFor(() => !isAlive(pids[0]) && !isAlive(pids[1]), 5, 'both workers to be gone');
+  }, 180000);
+
+  test('rank 0, the rendezvous store host: rank 1 names it and the job stops within 60 s', async () => {
+    const { run, pids, seconds } = await stopRankDuringTraining('stopped-0', 0);
+    expect(seconds).toBeLessThan(60);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(new RegExp(
+      `bertrun launch: worker rank 1 \\(local rank 1, pid ${pids[1]}\\) failed with exit code 1 \\(the other workers were stopped\\): ` +
+      'rank 0 \\(the rendezvous store host, 127\\.0\\.0\\.1:\\d+\\) stopped responding'));
+    await waitFor(() => !isAlive(pids[0]) && !isAlive(pids[1]), 5, 'both workers to be gone');
+  }, 180000);
+
+  test('no false alarm: every worker stopped together (Ctrl-Z) for longer than the heartbeat timeout, then continued, finishes', async () => {
+    const dir = out('stopped-all');
+    const launcher = startCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...withDefaultTimeout(longRun(dir))]);
+    launchers.push(launcher);
+    await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 90, 'checkpoint-40');
+    const pids = [workerPid(launcher.output(), 0), workerPid(launcher.output(), 1)];
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 35000));
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+    const run = await launcher.done;
+    expectSuccess(run);
+    expect(run.output).not.toMatch(/stopped responding/);
+  }, 180000);
+
+  test('with --max_restarts 1 the job restarts from its latest checkpoint and finishes', async () => {
+    const { dir, run, seconds } = await stopRankDuringTraining('stopped-restarted', 1, ['--max_restarts', '1']);
+    expectSuccess(run);
+    expect(run.output).toMatch(/failed with exit code 1 \(the other workers were stopped\): rank 1 stopped responding/);
+    expect(run.output).toMatch(/restarting all 2 worker\(s\) \(restart 1 of 1\)/);
+    expect(run.output).toMatch(/\[rank0\]: .*resuming from .*checkpoint-\d+ at step \d+/);
+    expect(fs.existsSync(path.join(dir, 'model.safetensors'))).toBe(true);
+  }, 240000);
+});
 
 test('with --max_restarts 1 a killed run restarts, resumes from its latest checkpoint and ends as an uninterrupted one', async () => {
   const reference = out('uninterrupted');

@@ -58,6 +58,13 @@ test('a model without a group reports no sync; bad options are refused before an
   await expect(model.attachProcessGroup(group, { bucketCapMb: 0 })).rejects.toThrow(/ddp_bucket_cap_mb must be > 0/);
   await expect(ProcessGroup.join({ ...group.environment }, { device: 'cuda', backend: 'gloo', timeoutSeconds: 5 })).rejects.toThrow(/gloo needs --device cpu/);
   await expect(ProcessGroup.join({ ...group.environment }, { device: 'cpu', timeoutSeconds: 0 })).rejects.toThrow(/ddp_timeout must be > 0/);
+  await expect(ProcessGroup.join({ ...group.environment }, { device: 'cpu', timeoutSeconds: 5, heartbeatTimeoutSeconds: 5 })).rejects.toThrow(/ddp_heartbeat_timeout must be 0 \(no watchdog\) or a number of seconds >= 10/);
+});
+
+test('the hung-peer check answers at once: nothing to report in a world of one, a bad limit is an error', async () => {
+  await group.barrier();
+  expect(group.handle.unresponsivePeers(10000)).toBeNull();
+  expect(() => group.handle.unresponsivePeers(0)).toThrow(/unresponsivePeers needs a limit in milliseconds > 0/);
 });
 
 test('the nccl backend without a GPU (or without NCCL in the build) is an error, never an abort', async () => {

@@ -54,4 +54,6 @@ test("each worker gets torchrun's environment; OMP_NUM_THREADS splits the cores 
   expect(Number(env.OMP_NUM_THREADS)).toBeGreaterThanOrEqual(1);
   expect(readDistributedEnvironment(env)).toMatchObject({ rank: 5, localRank: 1, worldSize: 6, groupRank: 2, useAgentStore: false });
   expect(workerEnvironment({ ...options, env: { OMP_NUM_THREADS: '7' } }, 0, 0).OMP_NUM_THREADS).toBe('7');
+  expect(env.TORCHELASTIC_ERROR_FILE).toBeUndefined();
+  expect(workerEnvironment(options, 1, 1, '/tmp/x/attempt_1/1/error.json').TORCHELASTIC_ERROR_FILE).toBe('/tmp/x/attempt_1/1/error.json');
 });
