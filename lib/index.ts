@@ -12,8 +12,8 @@ export type { TokenizerInput, Encoding, EncodeOptions, TruncationStrategy, Vocab
 export { codePointToUtf16Map } from './tokenization';
 export { Trainer } from './training/trainer';
 export type { TrainerOptions, EvalSet, Predictions, TrainResult } from './training/trainer';
-export { resolveTrainingArguments, TRAINING_DEFAULTS } from './training/training_arguments';
-export type { TrainingArguments } from './training/training_arguments';
+export { resolveTrainingArguments, TRAINING_DEFAULTS } from './config/training_arguments';
+export type { TrainingArguments } from './config/training_arguments';
 export { learningRate } from './training/lr_schedules';
 export * as metrics from './evaluation';
 export { loadTextExamples } from './data/examples/text_examples';

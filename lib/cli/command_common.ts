@@ -9,35 +9,17 @@ import { findWeightsFile } from '../models/weight_files';
 import { tokenizerFingerprint } from '../data/features/feature_cache';
 import type { BertTokenizer } from '../tokenization';
 import type { RunFingerprint } from '../training/run_fingerprint';
-import { resolveTrainingArguments, type TrainingArguments } from '../training/training_arguments';
+import { resolveTrainingArguments, TRAINING_ARGUMENTS, type TrainingArguments } from '../config/training_arguments';
 import type { Trainer, TrainResult } from '../training/trainer';
 import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
 
 /** A non-empty string flag, or undefined. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** The training arguments among the parsed flags (every one has a flag of the same name). */
 export function trainingArguments(flags: FlagValues, outputDir: string): TrainingArguments {
-  const pick = <T>(name: string): T | undefined => (flags[name] === undefined ? undefined : (flags[name] as T));
-  const reportTo = (pick<string[]>('report_to') ?? []).filter((r) => r !== 'none') as Array<'tensorboard'>;
-  return resolveTrainingArguments({
-    output_dir: outputDir,
-    overwrite_output_dir: pick('overwrite_output_dir'), per_device_train_batch_size: pick('per_device_train_batch_size'),
-    per_device_eval_batch_size: pick('per_device_eval_batch_size'), gradient_accumulation_steps: pick('gradient_accumulation_steps'),
-    learning_rate: pick('learning_rate'), weight_decay: pick('weight_decay'), adam_beta1: pick('adam_beta1'), adam_beta2: pick('adam_beta2'),
-    adam_epsilon: pick('adam_epsilon'), max_grad_norm: pick('max_grad_norm'), num_train_epochs: pick('num_train_epochs'),
-    max_steps: pick('max_steps'), lr_scheduler_type: pick('lr_scheduler_type'), warmup_ratio: pick('warmup_ratio'),
-    warmup_steps: pick('warmup_steps'), logging_steps: pick('logging_steps'), eval_strategy: pick('eval_strategy'),
-    eval_steps: pick('eval_steps') ?? null, save_strategy: pick('save_strategy'), save_steps: pick('save_steps'),
-    save_total_limit: pick('save_total_limit') ?? null, load_best_model_at_end: pick('load_best_model_at_end'),
-    metric_for_best_model: pick('metric_for_best_model') ?? null, greater_is_better: pick('greater_is_better') ?? null,
-    seed: pick('seed'), group_by_length: pick('group_by_length'), dataloader_drop_last: pick('dataloader_drop_last'),
-    device: pick('device'), disable_tqdm: pick('disable_tqdm'), report_to: reportTo,
-    ddp_bucket_cap_mb: pick('ddp_bucket_cap_mb'), ddp_timeout: pick('ddp_timeout'), ddp_heartbeat_timeout: pick('ddp_heartbeat_timeout'), ddp_backend: pick('ddp_backend') ?? null,
-    fp16: pick('fp16'), bf16: pick('bf16'), loss_scale_init: pick('loss_scale_init'), loss_scale_growth_factor: pick('loss_scale_growth_factor'),
-    loss_scale_backoff_factor: pick('loss_scale_backoff_factor'), loss_scale_growth_interval: pick('loss_scale_growth_interval'),
-    gradient_checkpointing: pick('gradient_checkpointing'), auto_find_batch_size: pick('auto_find_batch_size'),
-    ignore_resume_mismatch: pick('ignore_resume_mismatch'),
-  });
+  const given = Object.fromEntries(Object.keys(TRAINING_ARGUMENTS).map((name) => [name, flags[name]]));
+  return resolveTrainingArguments({ ...given, output_dir: outputDir });
 }
 
 /** eval_results.json and .txt in outputDir, and the figures on stdout, as run_glue/run_qa do. */

@@ -1,6 +1,6 @@
 // Out-of-memory errors from the native step, recognised and re-thrown with what the user can
 // change: the batch size, sequence length and precision it ran with, and the flags that help.
-import { mixedPrecisionOf, type TrainingArguments } from './training_arguments';
+import { mixedPrecisionOf, type TrainingArguments } from '../config/training_arguments';
 
 export const OUT_OF_MEMORY_CODE = 'BERTRUN_OUT_OF_MEMORY';
 

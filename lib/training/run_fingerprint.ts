@@ -5,7 +5,7 @@
 // with another learning rate or data, is never continued silently.
 import { createHash } from 'crypto';
 import type { TextFeature } from '../data/loader/collate';
-import type { TrainingArguments } from './training_arguments';
+import type { TrainingArguments } from '../config/training_arguments';
 
 export const FINGERPRINT_FILE = 'run_fingerprint.json';
 

@@ -21,7 +21,7 @@ import { learningRate, warmupStepsFor, type ScheduleOptions } from './lr_schedul
 import { isOutOfMemory, outOfMemoryError } from './out_of_memory';
 import { createProgress, type ProgressReporter } from './progress';
 import { TensorBoardWriter } from './tensorboard_writer';
-import { mixedPrecisionOf, type TrainingArguments } from './training_arguments';
+import { mixedPrecisionOf, type TrainingArguments } from '../config/training_arguments';
 
 export interface EvalSet {
   features: TextFeature[];

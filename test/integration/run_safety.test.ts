@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
 import { Trainer } from '../../lib/training/trainer';
-import { resolveTrainingArguments, type TrainingArguments } from '../../lib/training/training_arguments';
+import { resolveTrainingArguments, type TrainingArguments } from '../../lib/config/training_arguments';
 import { listCheckpoints } from '../../lib/training/checkpoint';
 import { verifyManifest } from '../../lib/training/checkpoint_manifest';
 import { makeMarkerPairs } from '../helpers/marker_pairs';

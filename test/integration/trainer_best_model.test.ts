@@ -5,7 +5,7 @@ import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
 import type { TextFeature } from '../../lib/data/loader/collate';
 import { Trainer } from '../../lib/training/trainer';
-import { resolveTrainingArguments } from '../../lib/training/training_arguments';
+import { resolveTrainingArguments } from '../../lib/config/training_arguments';
 import { listCheckpoints } from '../../lib/training/checkpoint';
 import { readSafetensors } from '../../lib/io/safetensors';
 import { byName, maxAbsDiff } from '../helpers/tensors';

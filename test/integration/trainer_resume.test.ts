@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
 import { Trainer, type Predictions } from '../../lib/training/trainer';
-import { resolveTrainingArguments } from '../../lib/training/training_arguments';
+import { resolveTrainingArguments } from '../../lib/config/training_arguments';
 import { listCheckpoints } from '../../lib/training/checkpoint';
 import { byName, maxAbsDiff } from '../helpers/tensors';
 import { makeMarkerPairs as makePairs } from '../helpers/marker_pairs';

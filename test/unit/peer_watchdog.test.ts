@@ -2,7 +2,7 @@
 // saw, one report, and no check right after this process itself was paused.
 import { performance } from 'perf_hooks';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, heartbeatTimeoutProblem, watchPeers } from '../../lib/distributed/peer_watchdog';
-import { resolveTrainingArguments } from '../../lib/training/training_arguments';
+import { resolveTrainingArguments } from '../../lib/config/training_arguments';
 
 let now = 0;
 beforeEach(() => {
