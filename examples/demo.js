@@ -11,7 +11,6 @@ const { main } = require('../dist/lib/cli/main.js');
 const { BertModel, BertTokenizer } = require('../dist/lib/index.js');
 const { findMiniLM } = require('../scripts/find-minilm.js');
 
-
 (async () => {
   const started = Date.now();
   const modelDir = findMiniLM();
@@ -20,21 +19,40 @@ const { findMiniLM } = require('../scripts/find-minilm.js');
   console.log(`fine-tuning ${modelDir}\n  on ${data}/train.tsv, evaluating on dev.tsv, writing ${outputDir}\n`);
   const code = await main([
     'train',
-    '--model_name_or_path', modelDir,
-    '--train_file', path.join(data, 'train.tsv'),
-    '--validation_file', path.join(data, 'dev.tsv'),
-    '--text_column', 'sentence1', '--text_pair_column', 'sentence2', '--label_column', 'label',
+    '--model_name_or_path',
+    modelDir,
+    '--train_file',
+    path.join(data, 'train.tsv'),
+    '--validation_file',
+    path.join(data, 'dev.tsv'),
+    '--text_column',
+    'sentence1',
+    '--text_pair_column',
+    'sentence2',
+    '--label_column',
+    'label',
     '--do_eval',
-    '--output_dir', outputDir, '--overwrite_output_dir',
-    '--max_seq_length', '64',
-    '--per_device_train_batch_size', '16',
-    '--learning_rate', '5e-5',
-    '--num_train_epochs', '2',
-    '--warmup_ratio', '0.1',
-    '--weight_decay', '0.01',
-    '--logging_steps', '25',
-    '--save_strategy', 'no',
-    '--seed', '42',
+    '--output_dir',
+    outputDir,
+    '--overwrite_output_dir',
+    '--max_seq_length',
+    '64',
+    '--per_device_train_batch_size',
+    '16',
+    '--learning_rate',
+    '5e-5',
+    '--num_train_epochs',
+    '2',
+    '--warmup_ratio',
+    '0.1',
+    '--weight_decay',
+    '0.01',
+    '--logging_steps',
+    '25',
+    '--save_strategy',
+    'no',
+    '--seed',
+    '42',
   ]);
   if (code !== 0) process.exit(code);
 
@@ -45,7 +63,10 @@ const { findMiniLM } = require('../scripts/find-minilm.js');
   const enc = await tokenizer.encode(request.sentence1, request.sentence2, { maxLength: 64 });
   const n = enc.inputIds.length;
   const { outputs } = await model.forward({
-    shape: [1, n], inputIds: Int32Array.from(enc.inputIds), tokenTypeIds: Int32Array.from(enc.tokenTypeIds), attentionMask: Int32Array.from(enc.attentionMask),
+    shape: [1, n],
+    inputIds: Int32Array.from(enc.inputIds),
+    tokenTypeIds: Int32Array.from(enc.tokenTypeIds),
+    attentionMask: Int32Array.from(enc.attentionMask),
   });
   const logits = Array.from(outputs.logits.data);
   const max = Math.max(...logits);

@@ -6,7 +6,16 @@ export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetenso
 export { readPytorchBin } from './io/pytorch_bin';
 export type { NamedTensor, DType, TensorData } from './io/named_tensor';
 export { native } from './native';
-export type { ForwardBackwardOptions, ForwardOptions, GradScalerOptions, MixedPrecision, NativeBatch, NativeBuildInfo, StepOptions, StepResult } from './native';
+export type {
+  ForwardBackwardOptions,
+  ForwardOptions,
+  GradScalerOptions,
+  MixedPrecision,
+  NativeBatch,
+  NativeBuildInfo,
+  StepOptions,
+  StepResult,
+} from './native';
 export { BertTokenizer } from './tokenization';
 export type { TokenizerInput, Encoding, EncodeOptions, TruncationStrategy, VocabOptions } from './tokenization';
 export { codePointToUtf16Map } from './tokenization';

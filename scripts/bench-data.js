@@ -26,8 +26,10 @@ const PAIRS = option('pairs', 100000);
 const STEPS = option('steps', 30);
 const SQUAD = option('squad', 3000);
 
-const WORDS = ('the a man woman child dog cat plays runs sings reads writes quickly slowly music guitar book garden park ' +
-  'happily never always before after beautiful old new small large river mountain city village morning evening').split(' ');
+const WORDS = (
+  'the a man woman child dog cat plays runs sings reads writes quickly slowly music guitar book garden park ' +
+  'happily never always before after beautiful old new small large river mountain city village morning evening'
+).split(' ');
 function makePairs(n) {
   let x = 7;
   const pick = (k) => (x = (x * 1103515245 + 12345) % 2147483648) % k;
@@ -57,7 +59,9 @@ async function tokenizationBench(modelDir) {
   const ourTokens = features.reduce((n, f) => n + f.inputIds.length, 0);
   console.log(`\ntokenize + featurize ${PAIRS} pairs (raw: ${tokens} tokens; bertrun, truncated to 128 with [CLS]/[SEP]: ${ourTokens} tokens):`);
   console.log(`  raw tokenizers encodeBatch ${(PAIRS / rawSeconds).toFixed(0).padStart(8)} examples/s`);
-  console.log(`  bertrun buildTextFeatures   ${(PAIRS / ourSeconds).toFixed(0).padStart(8)} examples/s   ratio ${(rawSeconds / ourSeconds).toFixed(3)} (target >= 0.8)`);
+  console.log(
+    `  bertrun buildTextFeatures   ${(PAIRS / ourSeconds).toFixed(0).padStart(8)} examples/s   ratio ${(rawSeconds / ourSeconds).toFixed(3)} (target >= 0.8)`,
+  );
 }
 
 // SQuAD-like examples: contexts of 150..600 words (many need two or more 384-token windows).
@@ -90,8 +94,10 @@ async function squadBench(modelDir) {
   const ourSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(`\nSQuAD featurisation, ${SQUAD} examples of 150..600 words -> ${features.length} windows (384 tokens, doc_stride 128):`);
   console.log(`  raw tokenizers encodeBatch (question and context) ${(SQUAD / rawSeconds).toFixed(0).padStart(8)} examples/s`);
-  console.log(`  bertrun buildQaFeatures (windows, offsets, targets) ${(SQUAD / ourSeconds).toFixed(0).padStart(7)} examples/s` +
-    ` (${(features.length / ourSeconds).toFixed(0)} windows/s)   ratio ${(rawSeconds / ourSeconds).toFixed(3)}`);
+  console.log(
+    `  bertrun buildQaFeatures (windows, offsets, targets) ${(SQUAD / ourSeconds).toFixed(0).padStart(7)} examples/s` +
+      ` (${(features.length / ourSeconds).toFixed(0)} windows/s)   ratio ${(rawSeconds / ourSeconds).toFixed(3)}`,
+  );
 }
 
 async function trainerOverheadBench() {
@@ -130,7 +136,15 @@ async function trainerOverheadBench() {
     const model = await warmModel();
     const trainer = new Trainer({
       model,
-      args: resolveTrainingArguments({ output_dir: path.join(dir, `out-${runs++}`), per_device_train_batch_size: batch, max_steps: STEPS, logging_steps: 10, save_strategy: 'no', report_to: [], disable_tqdm: true }),
+      args: resolveTrainingArguments({
+        output_dir: path.join(dir, `out-${runs++}`),
+        per_device_train_batch_size: batch,
+        max_steps: STEPS,
+        logging_steps: 10,
+        save_strategy: 'no',
+        report_to: [],
+        disable_tqdm: true,
+      }),
       train: features,
       padTokenId: 0,
       log: () => undefined,
@@ -154,8 +168,10 @@ async function trainerOverheadBench() {
     const loopSeconds = best.total - best.save;
     const overhead = (loopSeconds - nativeSeconds) / nativeSeconds;
     console.log(`trainer overhead, small shape (L4 H256, batch ${batch}, seq 128), ${STEPS} steps, best of two each (ABBA):`);
-    console.log(`  native steps alone ${nativeSeconds.toFixed(2)} s (runs ${native1.toFixed(2)}, ${native2.toFixed(2)}); ` +
-      `Trainer.train ${best.total.toFixed(2)} s, of which the final save ${best.save.toFixed(2)} s (runs ${trainer1.total.toFixed(2)}, ${trainer2.total.toFixed(2)})`);
+    console.log(
+      `  native steps alone ${nativeSeconds.toFixed(2)} s (runs ${native1.toFixed(2)}, ${native2.toFixed(2)}); ` +
+        `Trainer.train ${best.total.toFixed(2)} s, of which the final save ${best.save.toFixed(2)} s (runs ${trainer1.total.toFixed(2)}, ${trainer2.total.toFixed(2)})`,
+    );
     console.log(`  overhead ${(overhead * 100).toFixed(2)}% of step time (target <= 5%; negative = within noise)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

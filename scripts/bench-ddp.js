@@ -25,29 +25,45 @@ async function run(world) {
   const port = await freePort();
   const threads = Math.max(1, Math.floor(os.availableParallelism() / world));
   const reports = await Promise.all(
-    Array.from({ length: world }, (_, rank) => new Promise((resolve, reject) => {
-      const env = { ...process.env, OMP_NUM_THREADS: String(threads) };
-      if (world > 1) Object.assign(env, { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(world), LOCAL_WORLD_SIZE: String(world), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
-      const child = spawn(process.execPath, [worker, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('close', (code) => {
-        const line = out.split('\n').find((l) => l.startsWith('BENCH '));
-        if (code !== 0 || !line) reject(new Error(`rank ${rank} of ${world} failed (exit ${code}):\n${out}`));
-        else resolve(JSON.parse(line.slice(6)));
-      });
-    })),
+    Array.from(
+      { length: world },
+      (_, rank) =>
+        new Promise((resolve, reject) => {
+          const env = { ...process.env, OMP_NUM_THREADS: String(threads) };
+          if (world > 1)
+            Object.assign(env, {
+              RANK: String(rank),
+              LOCAL_RANK: String(rank),
+              WORLD_SIZE: String(world),
+              LOCAL_WORLD_SIZE: String(world),
+              MASTER_ADDR: '127.0.0.1',
+              MASTER_PORT: String(port),
+            });
+          const child = spawn(process.execPath, [worker, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('close', (code) => {
+            const line = out.split('\n').find((l) => l.startsWith('BENCH '));
+            if (code !== 0 || !line) reject(new Error(`rank ${rank} of ${world} failed (exit ${code}):\n${out}`));
+            else resolve(JSON.parse(line.slice(6)));
+          });
+        }),
+    ),
   );
   return reports[0];
 }
 
 (async () => {
-  console.log(`bench-ddp: small shape (L4 H256), global batch ${args[2]}, seq ${args[3]}, ${args[0]} steps after ${args[1]} warm-up, ${os.availableParallelism()} cores`);
+  console.log(
+    `bench-ddp: small shape (L4 H256), global batch ${args[2]}, seq ${args[3]}, ${args[0]} steps after ${args[1]} warm-up, ${os.availableParallelism()} cores`,
+  );
   const one = await run(1);
   const many = await run(procs);
   const fmt = (x) => x.toFixed(2);
   console.log(`  1 process  (${one.threads} threads): ${fmt(one.samplesPerSecond)} samples/s`);
-  console.log(`  ${procs} processes (${many.threads} thread(s) each): ${fmt(many.samplesPerSecond)} samples/s; ratio to 1 process ${(many.samplesPerSecond / one.samplesPerSecond).toFixed(3)}`);
+  console.log(
+    `  ${procs} processes (${many.threads} thread(s) each): ${fmt(many.samplesPerSecond)} samples/s; ratio to 1 process ${(many.samplesPerSecond / one.samplesPerSecond).toFixed(3)}`,
+  );
   const hidden = Math.max(0, many.allreduceMsPerStep - many.exposedWaitMsPerStep);
   console.log(
     `  gradient all-reduce (${many.buckets} bucket(s) of 25 MiB max): alone ${fmt(many.allreduceMsPerStep)} ms/step, exposed after backward ${fmt(many.exposedWaitMsPerStep)} ms/step, ` +

@@ -37,7 +37,10 @@ const precisions = option('precision', 'fp32').split(',');
 const PRECISION = { fp32: null, bf16: 'bfloat16', fp16: 'float16' };
 for (const p of precisions) if (!(p in PRECISION)) throw new Error(`unknown precision ${p}; use fp32, bf16 or fp16`);
 // GPU batches: BERT-base fine-tuning sizes (HF's examples use 32 at seq 128, 12-16 at seq 384).
-if (device.startsWith('cuda')) Object.assign(SHAPES.base, { batch: 32 }), Object.assign(SHAPES.base384, { batch: 16 });
+if (device.startsWith('cuda')) {
+  Object.assign(SHAPES.base, { batch: 32 });
+  Object.assign(SHAPES.base384, { batch: 16 });
+}
 const wanted = option('shapes', 'base,small').split(',');
 // --no-hf skips the Python baseline (quicker when only the binding's cost is in question).
 const withHf = !args.includes('--no-hf');
@@ -53,7 +56,15 @@ function lcg(seed) {
 
 async function benchBertrun(s, precision) {
   const model = BertModel.fromConfig(
-    { vocab_size: s.vocab, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate, max_position_embeddings: Math.max(512, s.seq), num_labels: 2 },
+    {
+      vocab_size: s.vocab,
+      hidden_size: s.hidden,
+      num_hidden_layers: s.layers,
+      num_attention_heads: s.heads,
+      intermediate_size: s.intermediate,
+      max_position_embeddings: Math.max(512, s.seq),
+      num_labels: 2,
+    },
     'sequence-classification',
     { seed: 0, device },
   );
@@ -120,12 +131,34 @@ async function benchEpoch(examples) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-epoch-'));
   const run = async ({ padToLength, groupByLength = false, skipPadding = true }) => {
     const model = BertModel.fromConfig(
-      { vocab_size: s.vocab, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate, num_labels: 2 },
-      'sequence-classification', { seed: 0 });
+      {
+        vocab_size: s.vocab,
+        hidden_size: s.hidden,
+        num_hidden_layers: s.layers,
+        num_attention_heads: s.heads,
+        intermediate_size: s.intermediate,
+        num_labels: 2,
+      },
+      'sequence-classification',
+      { seed: 0 },
+    );
     const trainer = new Trainer({
       model,
-      args: resolveTrainingArguments({ output_dir: fs.mkdtempSync(path.join(dir, 'run-')), per_device_train_batch_size: s.batch, num_train_epochs: 1, save_strategy: 'no', report_to: [], disable_tqdm: true, logging_steps: 1000, group_by_length: groupByLength }),
-      train: features, padTokenId: 0, log: () => undefined, skipPadding, ...(padToLength ? { padToLength } : {}),
+      args: resolveTrainingArguments({
+        output_dir: fs.mkdtempSync(path.join(dir, 'run-')),
+        per_device_train_batch_size: s.batch,
+        num_train_epochs: 1,
+        save_strategy: 'no',
+        report_to: [],
+        disable_tqdm: true,
+        logging_steps: 1000,
+        group_by_length: groupByLength,
+      }),
+      train: features,
+      padTokenId: 0,
+      log: () => undefined,
+      skipPadding,
+      ...(padToLength ? { padToLength } : {}),
     });
     const t0 = process.hrtime.bigint();
     await trainer.train();
@@ -160,7 +193,12 @@ async function benchMemory() {
   const s = SHAPES.small512;
   const worker = path.join(__dirname, 'bench', 'memory_worker.js');
   const run = (checkpointing) =>
-    JSON.parse(execFileSync(process.execPath, [worker, JSON.stringify({ shape: s, checkpointing, precision: null, steps, device })], { encoding: 'utf8' }).trim().split('\n').pop());
+    JSON.parse(
+      execFileSync(process.execPath, [worker, JSON.stringify({ shape: s, checkpointing, precision: null, steps, device })], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop(),
+    );
   // ABBA: neither configuration always runs on a cooler machine.
   const plain = [run(false)];
   const recomputed = [run(true), run(true)];
@@ -168,8 +206,12 @@ async function benchMemory() {
   const peak = (runs) => Math.min(...runs.map((r) => r.peakRssMb));
   const speed = (runs) => Math.max(...runs.map((r) => r.samplesPerSecond));
   console.log(`\nmemory: small shape (L${s.layers} H${s.hidden}, dropout 0.1), batch ${s.batch}, seq ${s.seq}, fp32, ${device}, ${steps} steps per process`);
-  console.log(`  stored activations      peak RSS ${peak(plain).toFixed(0).padStart(6)} MB (before training ${plain[0].beforeMb.toFixed(0)} MB), ${speed(plain).toFixed(2)} samples/s`);
-  console.log(`  gradient_checkpointing  peak RSS ${peak(recomputed).toFixed(0).padStart(6)} MB (before training ${recomputed[0].beforeMb.toFixed(0)} MB), ${speed(recomputed).toFixed(2)} samples/s`);
+  console.log(
+    `  stored activations      peak RSS ${peak(plain).toFixed(0).padStart(6)} MB (before training ${plain[0].beforeMb.toFixed(0)} MB), ${speed(plain).toFixed(2)} samples/s`,
+  );
+  console.log(
+    `  gradient_checkpointing  peak RSS ${peak(recomputed).toFixed(0).padStart(6)} MB (before training ${recomputed[0].beforeMb.toFixed(0)} MB), ${speed(recomputed).toFixed(2)} samples/s`,
+  );
   console.log(`  peak ratio ${(peak(recomputed) / peak(plain)).toFixed(3)}, speed ratio ${(speed(recomputed) / speed(plain)).toFixed(3)}`);
 }
 

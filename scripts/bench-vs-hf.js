@@ -29,11 +29,37 @@ const { writeVariableLengthData } = require('./bench/make-variable-length-data')
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   const header = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
-  console.log(header.slice(0, header.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
+  console.log(
+    header
+      .slice(
+        0,
+        header.findIndex((l) => !l.startsWith('//')),
+      )
+      .map((l) => l.slice(3))
+      .join('\n'),
+  );
   process.exit(0);
 }
-const KNOWN = new Set(['train', 'dev', 'epochs', 'batch', 'eval-batch', 'lr', 'warmup-ratio', 'weight-decay', 'max-grad-norm', 'seed',
-  'max-seq-length', 'min-words', 'max-words', 'length-dist', 'only', 'data-dir', 'keep', 'python']);
+const KNOWN = new Set([
+  'train',
+  'dev',
+  'epochs',
+  'batch',
+  'eval-batch',
+  'lr',
+  'warmup-ratio',
+  'weight-decay',
+  'max-grad-norm',
+  'seed',
+  'max-seq-length',
+  'min-words',
+  'max-words',
+  'length-dist',
+  'only',
+  'data-dir',
+  'keep',
+  'python',
+]);
 for (const a of argv) {
   if (a.startsWith('--') && !KNOWN.has(a.slice(2))) {
     console.error(`bench-vs-hf: unknown flag ${a} (see --help)`);
@@ -108,28 +134,56 @@ async function runBertrun(modelDir, data, outDir) {
   const cpu0 = process.cpuUsage();
   const code = await main([
     'train',
-    '--model_name_or_path', modelDir,
-    '--train_file', data.train, '--validation_file', data.dev,
-    '--text_column', 'sentence1', '--text_pair_column', 'sentence2', '--label_column', 'label',
-    '--label_names', ...LABELS,
+    '--model_name_or_path',
+    modelDir,
+    '--train_file',
+    data.train,
+    '--validation_file',
+    data.dev,
+    '--text_column',
+    'sentence1',
+    '--text_pair_column',
+    'sentence2',
+    '--label_column',
+    'label',
+    '--label_names',
+    ...LABELS,
     '--do_eval',
-    '--output_dir', outDir, '--overwrite_output_dir',
-    '--max_seq_length', String(cfg.maxSeqLength),
-    '--per_device_train_batch_size', String(cfg.batch),
-    '--per_device_eval_batch_size', String(cfg.evalBatch),
-    '--learning_rate', String(cfg.lr),
-    '--num_train_epochs', String(cfg.epochs),
-    '--lr_scheduler_type', 'linear',
-    '--warmup_steps', String(warmupSteps),
-    '--weight_decay', String(cfg.weightDecay),
-    '--max_grad_norm', String(cfg.maxGradNorm),
-    '--seed', String(cfg.seed),
-    '--eval_strategy', 'no',
-    '--save_strategy', 'no',
-    '--logging_steps', '1000000',
-    '--report_to', 'none',
+    '--output_dir',
+    outDir,
+    '--overwrite_output_dir',
+    '--max_seq_length',
+    String(cfg.maxSeqLength),
+    '--per_device_train_batch_size',
+    String(cfg.batch),
+    '--per_device_eval_batch_size',
+    String(cfg.evalBatch),
+    '--learning_rate',
+    String(cfg.lr),
+    '--num_train_epochs',
+    String(cfg.epochs),
+    '--lr_scheduler_type',
+    'linear',
+    '--warmup_steps',
+    String(warmupSteps),
+    '--weight_decay',
+    String(cfg.weightDecay),
+    '--max_grad_norm',
+    String(cfg.maxGradNorm),
+    '--seed',
+    String(cfg.seed),
+    '--eval_strategy',
+    'no',
+    '--save_strategy',
+    'no',
+    '--logging_steps',
+    '1000000',
+    '--report_to',
+    'none',
     '--disable_tqdm',
-    '--overwrite_cache', '--cache_dir', path.join(outDir, '..', 'bertrun-feature-cache'),
+    '--overwrite_cache',
+    '--cache_dir',
+    path.join(outDir, '..', 'bertrun-feature-cache'),
   ]);
   const cpu = process.cpuUsage(cpu0);
   if (code !== 0) throw new Error(`bertrun train exited with ${code}`);
@@ -146,13 +200,41 @@ async function runBertrun(modelDir, data, outDir) {
 
 function runHf(modelDir, data, outDir, padding, env) {
   const script = path.join(__dirname, 'bench', 'hf_finetune.py');
-  const args = [script,
-    '--model-dir', modelDir, '--train-file', data.train, '--validation-file', data.dev,
-    '--labels', LABELS.join(','), '--padding', padding, '--output-dir', outDir,
-    '--max-seq-length', String(cfg.maxSeqLength), '--learning-rate', String(cfg.lr),
-    '--train-batch-size', String(cfg.batch), '--eval-batch-size', String(cfg.evalBatch),
-    '--epochs', String(cfg.epochs), '--warmup-steps', String(warmupSteps), '--weight-decay', String(cfg.weightDecay),
-    '--max-grad-norm', String(cfg.maxGradNorm), '--seed', String(cfg.seed), '--threads', String(os.availableParallelism())];
+  const args = [
+    script,
+    '--model-dir',
+    modelDir,
+    '--train-file',
+    data.train,
+    '--validation-file',
+    data.dev,
+    '--labels',
+    LABELS.join(','),
+    '--padding',
+    padding,
+    '--output-dir',
+    outDir,
+    '--max-seq-length',
+    String(cfg.maxSeqLength),
+    '--learning-rate',
+    String(cfg.lr),
+    '--train-batch-size',
+    String(cfg.batch),
+    '--eval-batch-size',
+    String(cfg.evalBatch),
+    '--epochs',
+    String(cfg.epochs),
+    '--warmup-steps',
+    String(warmupSteps),
+    '--weight-decay',
+    String(cfg.weightDecay),
+    '--max-grad-norm',
+    String(cfg.maxGradNorm),
+    '--seed',
+    String(cfg.seed),
+    '--threads',
+    String(os.availableParallelism()),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let result;
@@ -195,46 +277,104 @@ async function run() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-vs-hf-'));
   const dataDir = opt('data-dir', path.join(tmp, 'data'));
-  const data = writeVariableLengthData(dataDir, { train: cfg.train, dev: cfg.dev, minWords: cfg.minWords, maxWords: cfg.maxWords, lengthDist: cfg.lengthDist, seed: 1 });
+  const data = writeVariableLengthData(dataDir, {
+    train: cfg.train,
+    dev: cfg.dev,
+    minWords: cfg.minWords,
+    maxWords: cfg.maxWords,
+    lengthDist: cfg.lengthDist,
+    seed: 1,
+  });
 
   console.log('bertrun vs Hugging Face transformers: fine-tuning all-MiniLM-L6-v2, fp32 on CPU');
   console.log(`  model     ${modelDir}`);
-  console.log(`  data      ${data.train} (${cfg.train} pairs), ${data.dev} (${cfg.dev} pairs); ${cfg.minWords}-${cfg.maxWords} words per sentence, ${cfg.lengthDist}; labels ${LABELS.join(' / ')}`);
-  console.log(`  training  epochs ${cfg.epochs}, batch ${cfg.batch} (${totalSteps} steps), lr ${cfg.lr} linear, warmup ${warmupSteps} steps (ratio ${cfg.warmupRatio}), ` +
-    `weight decay ${cfg.weightDecay}, max_grad_norm ${cfg.maxGradNorm}, seed ${cfg.seed}, max_seq_length ${cfg.maxSeqLength}, eval batch ${cfg.evalBatch}`);
-  console.log(`  machine   ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; runs are sequential, ${cores} threads each\n`);
+  console.log(
+    `  data      ${data.train} (${cfg.train} pairs), ${data.dev} (${cfg.dev} pairs); ${cfg.minWords}-${cfg.maxWords} words per sentence, ${cfg.lengthDist}; labels ${LABELS.join(' / ')}`,
+  );
+  console.log(
+    `  training  epochs ${cfg.epochs}, batch ${cfg.batch} (${totalSteps} steps), lr ${cfg.lr} linear, warmup ${warmupSteps} steps (ratio ${cfg.warmupRatio}), ` +
+      `weight decay ${cfg.weightDecay}, max_grad_norm ${cfg.maxGradNorm}, seed ${cfg.seed}, max_seq_length ${cfg.maxSeqLength}, eval batch ${cfg.evalBatch}`,
+  );
+  console.log(
+    `  machine   ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; runs are sequential, ${cores} threads each\n`,
+  );
 
   const rows = [];
   if (only.has('bertrun')) {
     console.log('--- 1/3 bertrun train (dynamic padding, padding skipped) ---');
-    const m = await measured(() => runBertrun(modelDir, data, path.join(tmp, 'bertrun-out')), (r) => r.cpuSeconds);
-    rows.push({ name: 'bertrun (dynamic, padding skipped)', key: 'bertrun', ...m.result, total: m.wall, others: m.others, steal: m.steal, ownCores: m.ownCores });
+    const m = await measured(
+      () => runBertrun(modelDir, data, path.join(tmp, 'bertrun-out')),
+      (r) => r.cpuSeconds,
+    );
+    rows.push({
+      name: 'bertrun (dynamic, padding skipped)',
+      key: 'bertrun',
+      ...m.result,
+      total: m.wall,
+      others: m.others,
+      steal: m.steal,
+      ownCores: m.ownCores,
+    });
   }
-  for (const [key, padding, name] of [['hf-max', 'max_length', `HF Trainer, pad to ${cfg.maxSeqLength} (run_glue default)`], ['hf-dynamic', 'longest', 'HF Trainer, DataCollatorWithPadding']]) {
+  for (const [key, padding, name] of [
+    ['hf-max', 'max_length', `HF Trainer, pad to ${cfg.maxSeqLength} (run_glue default)`],
+    ['hf-dynamic', 'longest', 'HF Trainer, DataCollatorWithPadding'],
+  ]) {
     if (!only.has(key)) continue;
     console.log(`\n--- ${key === 'hf-max' ? 2 : 3}/3 ${name} ---`);
-    const m = await measured(() => runHf(modelDir, data, path.join(tmp, `${key}-out`), padding, env), (r) => r.process_cpu_s);
+    const m = await measured(
+      () => runHf(modelDir, data, path.join(tmp, `${key}-out`), padding, env),
+      (r) => r.process_cpu_s,
+    );
     const r = m.result;
     rows.push({
-      name, key, accuracy: r.accuracy, trainLoss: r.train_loss, steps: r.global_step, trainWall: r.train_wall_s, evalWall: r.eval_wall_s,
-      total: m.wall, others: m.others, steal: m.steal, ownCores: m.ownCores, lengths: r.train_lengths, hfRuntime: r.train_runtime, optim: r.optim,
+      name,
+      key,
+      accuracy: r.accuracy,
+      trainLoss: r.train_loss,
+      steps: r.global_step,
+      trainWall: r.train_wall_s,
+      evalWall: r.eval_wall_s,
+      total: m.wall,
+      others: m.others,
+      steal: m.steal,
+      ownCores: m.ownCores,
+      lengths: r.train_lengths,
+      hfRuntime: r.train_runtime,
+      optim: r.optim,
     });
   }
 
   const lengths = rows.find((r) => r.lengths)?.lengths;
   console.log('\n=== results ===');
   if (lengths) {
-    console.log(`train tokens per pair (HF tokenizer, after truncation): mean ${lengths.mean.toFixed(1)}, median ${lengths.p50}, p90 ${lengths.p90}, max ${lengths.max}; ` +
-      `${lengths.truncated} of ${cfg.train} pairs truncated to ${cfg.maxSeqLength}`);
+    console.log(
+      `train tokens per pair (HF tokenizer, after truncation): mean ${lengths.mean.toFixed(1)}, median ${lengths.p50}, p90 ${lengths.p90}, max ${lengths.max}; ` +
+        `${lengths.truncated} of ${cfg.train} pairs truncated to ${cfg.maxSeqLength}`,
+    );
   }
   const header = ['run', 'dev acc %', 'train loss', 'steps', 'train s', 'eval s', 'total s', 'other procs (cores)'];
-  const table = rows.map((r) => [r.name, pct(r.accuracy), fmt(r.trainLoss, 4), String(r.steps), fmt(r.trainWall), fmt(r.evalWall), fmt(r.total), fmt(r.others, 2)]);
+  const table = rows.map((r) => [
+    r.name,
+    pct(r.accuracy),
+    fmt(r.trainLoss, 4),
+    String(r.steps),
+    fmt(r.trainWall),
+    fmt(r.evalWall),
+    fmt(r.total),
+    fmt(r.others, 2),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const t of table) console.log(line(t));
-  console.log('(train s / eval s: each side\'s own timer around training / evaluation; total s: the whole run, process start, model load and tokenization included)');
+  console.log(
+    "(train s / eval s: each side's own timer around training / evaluation; total s: the whole run, process start, model load and tokenization included)",
+  );
 
   const b = rows.find((r) => r.key === 'bertrun');
   const verdicts = [];
@@ -244,8 +384,10 @@ async function run() {
       const ratio = b.trainWall / h.trainWall;
       const evalRatio = b.evalWall / h.evalWall;
       const diff = 100 * (b.accuracy - h.accuracy);
-      console.log(`bertrun vs ${h.name}: train wall ratio ${ratio.toFixed(3)}x (${(1 / ratio).toFixed(2)}x faster), eval wall ratio ${evalRatio.toFixed(3)}x, ` +
-        `total ratio ${(b.total / h.total).toFixed(3)}x, accuracy ${diff >= 0 ? '+' : ''}${diff.toFixed(2)} points`);
+      console.log(
+        `bertrun vs ${h.name}: train wall ratio ${ratio.toFixed(3)}x (${(1 / ratio).toFixed(2)}x faster), eval wall ratio ${evalRatio.toFixed(3)}x, ` +
+          `total ratio ${(b.total / h.total).toFixed(3)}x, accuracy ${diff >= 0 ? '+' : ''}${diff.toFixed(2)} points`,
+      );
       if (h.key === 'hf-max') {
         verdicts.push([`dev accuracy within 1 point of HF's (run_glue default): ${diff >= 0 ? '+' : ''}${diff.toFixed(2)} points`, Math.abs(diff) <= 1]);
         verdicts.push([`bertrun training wall time <= 0.5x HF's (run_glue default, pad to ${cfg.maxSeqLength}): ${ratio.toFixed(3)}x`, ratio <= 0.5]);
@@ -259,8 +401,11 @@ async function run() {
   const disturbed = rows.filter((r) => r.others > 0.25 || r.steal > 0.1);
   console.log('');
   if (disturbed.length) {
-    console.log(`WARNING: timings disturbed: other processes used CPU during ${disturbed.map((r) => `${r.key} (${fmt(r.others, 2)} cores avg` +
-      `${r.steal > 0.1 ? `, steal ${fmt(r.steal, 2)}` : ''})`).join(', ')} on a ${cores}-core machine; rerun on a quiet machine for reliable ratios.`);
+    console.log(
+      `WARNING: timings disturbed: other processes used CPU during ${disturbed
+        .map((r) => `${r.key} (${fmt(r.others, 2)} cores avg` + `${r.steal > 0.1 ? `, steal ${fmt(r.steal, 2)}` : ''})`)
+        .join(', ')} on a ${cores}-core machine; rerun on a quiet machine for reliable ratios.`,
+    );
   } else {
     console.log(`timings look undisturbed: other processes used <= 0.25 cores on average during each run (machine has ${cores} cores).`);
   }

@@ -32,7 +32,7 @@ function readVersion(root) {
 function describe(root, source) {
   const libDir = path.join(root, 'lib');
   const version = readVersion(root);
-  if (!version || !fs.existsSync(path.join(libDir, 'libtorch_cpu.so')) && !fs.existsSync(path.join(libDir, 'libtorch_cpu.dylib'))) {
+  if (!version || (!fs.existsSync(path.join(libDir, 'libtorch_cpu.so')) && !fs.existsSync(path.join(libDir, 'libtorch_cpu.dylib')))) {
     return { ok: false, reason: `${source} at ${root} does not look like libtorch (no include/torch/.../version.h or lib/libtorch_cpu)` };
   }
   const tooOld = version.major < MIN_VERSION[0] || (version.major === MIN_VERSION[0] && version.minor < MIN_VERSION[1]);

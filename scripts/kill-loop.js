@@ -58,9 +58,33 @@ async function makeFixture(root) {
 
 function trainArgs(fixture, outputDir) {
   return [
-    CLI, 'train', '--model_name_or_path', fixture.modelDir, '--train_file', fixture.trainFile, '--output_dir', outputDir,
-    '--resume_from_checkpoint', 'latest', '--max_seq_length', '32', '--per_device_train_batch_size', '8', '--learning_rate', '1e-3',
-    '--max_steps', '225', '--save_steps', '3', '--save_total_limit', '2', '--logging_steps', '5', '--seed', '7', '--disable_tqdm',
+    CLI,
+    'train',
+    '--model_name_or_path',
+    fixture.modelDir,
+    '--train_file',
+    fixture.trainFile,
+    '--output_dir',
+    outputDir,
+    '--resume_from_checkpoint',
+    'latest',
+    '--max_seq_length',
+    '32',
+    '--per_device_train_batch_size',
+    '8',
+    '--learning_rate',
+    '1e-3',
+    '--max_steps',
+    '225',
+    '--save_steps',
+    '3',
+    '--save_total_limit',
+    '2',
+    '--logging_steps',
+    '5',
+    '--seed',
+    '7',
+    '--disable_tqdm',
   ];
 }
 
@@ -92,7 +116,14 @@ function attempt(args, outputDir, killWhen) {
     child.on('close', (code, signal) => {
       clearInterval(timer);
       const end = Date.now();
-      resolve({ code, signal, killedDuringSave, stderr, seconds: (end - started) / 1000, trainingSeconds: trainingStarted ? (end - trainingStarted) / 1000 : 0 });
+      resolve({
+        code,
+        signal,
+        killedDuringSave,
+        stderr,
+        seconds: (end - started) / 1000,
+        trainingSeconds: trainingStarted ? (end - trainingStarted) / 1000 : 0,
+      });
     });
   });
 }
@@ -136,7 +167,16 @@ async function main() {
 
     const killedDir = path.join(root, 'killed');
     const args = trainArgs(fixture, killedDir);
-    const counts = { kills: 0, killsDuringSave: 0, killsAtRandomMoments: 0, attempts: 0, resumed: 0, startedFromScratch: 0, skippedCheckpoints: 0, leftoverCleanups: 0 };
+    const counts = {
+      kills: 0,
+      killsDuringSave: 0,
+      killsAtRandomMoments: 0,
+      attempts: 0,
+      resumed: 0,
+      startedFromScratch: 0,
+      skippedCheckpoints: 0,
+      leftoverCleanups: 0,
+    };
     // Half the attempts are killed at a random moment of their training loop, within a window short
     // enough that the run needs every restart to finish; the others wait for a checkpoint being
     // written or deleted and are killed right there.
@@ -165,14 +205,30 @@ async function main() {
 
     const diff = maxAbsDiff(path.join(referenceDir, 'model.safetensors'), path.join(killedDir, 'model.safetensors'));
     const sameLosses = JSON.stringify(lossHistory(referenceDir)) === JSON.stringify(lossHistory(killedDir));
-    const leftovers = [...leftoversUnder(killedDir), ...leftoversUnder(path.dirname(fixture.trainFile)).filter((f) => !f.startsWith(root + path.sep + 'uninterrupted'))];
-    const summary = { ...counts, maxAbsDiff: diff, sameLosses, leftovers: leftovers.map((f) => path.relative(root, f)), uninterruptedSeconds: reference.seconds, uninterruptedTrainingSeconds: reference.trainingSeconds };
+    const leftovers = [
+      ...leftoversUnder(killedDir),
+      ...leftoversUnder(path.dirname(fixture.trainFile)).filter((f) => !f.startsWith(root + path.sep + 'uninterrupted')),
+    ];
+    const summary = {
+      ...counts,
+      maxAbsDiff: diff,
+      sameLosses,
+      leftovers: leftovers.map((f) => path.relative(root, f)),
+      uninterruptedSeconds: reference.seconds,
+      uninterruptedTrainingSeconds: reference.trainingSeconds,
+    };
     if (process.argv.includes('--json')) {
       console.log(JSON.stringify(summary));
     } else {
-      console.log(`kills: ${counts.kills} (${counts.killsDuringSave} while a checkpoint was being written or deleted, ${counts.killsAtRandomMoments} at random moments) over ${counts.attempts} attempts`);
-      console.log(`restarts that resumed: ${counts.resumed}, started from scratch (no checkpoint yet): ${counts.startedFromScratch}, checkpoints skipped as damaged: ${counts.skippedCheckpoints}, leftover cleanups: ${counts.leftoverCleanups}`);
-      console.log(`final weights vs uninterrupted run: max abs diff ${diff}; logged losses identical: ${sameLosses}; leftover temporary files: ${leftovers.length}`);
+      console.log(
+        `kills: ${counts.kills} (${counts.killsDuringSave} while a checkpoint was being written or deleted, ${counts.killsAtRandomMoments} at random moments) over ${counts.attempts} attempts`,
+      );
+      console.log(
+        `restarts that resumed: ${counts.resumed}, started from scratch (no checkpoint yet): ${counts.startedFromScratch}, checkpoints skipped as damaged: ${counts.skippedCheckpoints}, leftover cleanups: ${counts.leftoverCleanups}`,
+      );
+      console.log(
+        `final weights vs uninterrupted run: max abs diff ${diff}; logged losses identical: ${sameLosses}; leftover temporary files: ${leftovers.length}`,
+      );
     }
     process.exitCode = diff === 0 && sameLosses && leftovers.length === 0 ? 0 : 1;
   } finally {

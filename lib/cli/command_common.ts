@@ -25,7 +25,14 @@ export function trainingArguments(flags: FlagValues, outputDir: string): Trainin
 /** eval_results.json and .txt in outputDir, and the figures on stdout, as run_glue/run_qa do. */
 export function writeEvalResults(outputDir: string, metrics: Record<string, number>): void {
   writeJson(path.join(outputDir, 'eval_results.json'), metrics);
-  writeFileAtomic(path.join(outputDir, 'eval_results.txt'), Buffer.from(Object.entries(metrics).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'));
+  writeFileAtomic(
+    path.join(outputDir, 'eval_results.txt'),
+    Buffer.from(
+      Object.entries(metrics)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n') + '\n',
+    ),
+  );
   console.log('***** eval results *****');
   for (const [k, v] of Object.entries(metrics)) console.log(`  ${k} = ${v}`);
 }
@@ -100,7 +107,9 @@ export async function startCommand(command: Command, argv: readonly string[], sc
   if (environment && args.device === 'cuda') args.device = `cuda:${environment.localRank}`;
   const distributed = environment
     ? await ProcessGroup.join(environment, {
-        device: args.device, timeoutSeconds: args.ddp_timeout, heartbeatTimeoutSeconds: args.ddp_heartbeat_timeout,
+        device: args.device,
+        timeoutSeconds: args.ddp_timeout,
+        heartbeatTimeoutSeconds: args.ddp_heartbeat_timeout,
         ...(args.ddp_backend ? { backend: args.ddp_backend } : {}),
       })
     : undefined;
@@ -109,7 +118,10 @@ export async function startCommand(command: Command, argv: readonly string[], sc
     console.error(`no --output_dir: ${command} results go to ${outputDir}`);
   }
   return {
-    flags, modelDir, outputDir, args,
+    flags,
+    modelDir,
+    outputDir,
+    args,
     ...(distributed ? { distributed } : {}),
     isMain: distributed?.isMain ?? true,
     doTrain: command === 'train' || flags.do_train === true,

@@ -61,7 +61,10 @@ function convert(schema: FlagSchema, name: string, value: unknown, where: string
     }
     case 'list':
       if (Array.isArray(value)) return value.map(String);
-      return String(value).split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return String(value)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     case 'string': {
       const s = String(value);
       if (spec.choices && !spec.choices.includes(s)) bad(`must be one of ${spec.choices.join(', ')}, got "${s}"`);
@@ -75,13 +78,13 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`--config ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`--config ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
   let parsed: unknown;
   try {
     parsed = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new Error(`--config ${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
+    throw new Error(`--config ${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`, { cause: e });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`--config ${file}: must hold an object of argument names to values`);

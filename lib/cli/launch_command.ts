@@ -49,8 +49,16 @@ export class LaunchFailed extends Error {
 
 export function parseLaunchFlags(argv: readonly string[]): LaunchFlags {
   const flags: LaunchFlags = {
-    nprocPerNode: 1, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 29500, maxRestarts: 0, runId: 'none',
-    standalone: false, noPython: false, workerArgv: [],
+    nprocPerNode: 1,
+    nnodes: 1,
+    nodeRank: 0,
+    masterAddr: '127.0.0.1',
+    masterPort: 29500,
+    maxRestarts: 0,
+    runId: 'none',
+    standalone: false,
+    noPython: false,
+    workerArgv: [],
   };
   let nprocRaw = '1';
   let i = 0;
@@ -74,21 +82,38 @@ export function parseLaunchFlags(argv: readonly string[]): LaunchFlags {
     const name = rawName.replace(/-/g, '_');
     const get = () => (inline !== undefined ? inline : value(name));
     switch (name) {
-      case 'nproc_per_node': nprocRaw = get(); break;
+      case 'nproc_per_node':
+        nprocRaw = get();
+        break;
       case 'nnodes': {
         const v = get();
         if (v.includes(':')) throw new Error(`launch: --nnodes ${v}: elastic node ranges are not supported; give a fixed count`);
         flags.nnodes = integer(name, v, 1);
         break;
       }
-      case 'node_rank': flags.nodeRank = integer(name, get(), 0); break;
-      case 'master_addr': flags.masterAddr = get(); break;
-      case 'master_port': flags.masterPort = integer(name, get(), 1); break;
-      case 'max_restarts': flags.maxRestarts = integer(name, get(), 0); break;
-      case 'run_id': flags.runId = get(); break;
-      case 'standalone': flags.standalone = true; break;
-      case 'no_python': flags.noPython = true; break;
-      default: throw new Error(`launch: unknown flag --${rawName}\n\n${USAGE}`);
+      case 'node_rank':
+        flags.nodeRank = integer(name, get(), 0);
+        break;
+      case 'master_addr':
+        flags.masterAddr = get();
+        break;
+      case 'master_port':
+        flags.masterPort = integer(name, get(), 1);
+        break;
+      case 'max_restarts':
+        flags.maxRestarts = integer(name, get(), 0);
+        break;
+      case 'run_id':
+        flags.runId = get();
+        break;
+      case 'standalone':
+        flags.standalone = true;
+        break;
+      case 'no_python':
+        flags.noPython = true;
+        break;
+      default:
+        throw new Error(`launch: unknown flag --${rawName}\n\n${USAGE}`);
     }
   }
   flags.workerArgv = argv.slice(i);

@@ -67,7 +67,8 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
   const train = doTrain ? await task.trainFeatures(data, context) : undefined;
   const trainFile = task.trainFile(data);
   const trainer = new Trainer({
-    model, args,
+    model,
+    args,
     ...(train ? { train } : {}),
     evalSets: evalSplits.map(({ features, suffix, metrics }) => ({ features, metrics, ...(suffix ? { suffix } : {}) })),
     padTokenId: tokenizer.padTokenId,
@@ -84,7 +85,11 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
     if (evalSplits.length === 0) throw new Error(`--do_eval needs ${task.missingEvalData}`);
     const metrics: Record<string, number> = {};
     for (const split of evalSplits) {
-      const evaluated = await trainer.evaluateWithPredictions({ features: split.features, metrics: split.metrics, ...(split.suffix ? { suffix: split.suffix } : {}) });
+      const evaluated = await trainer.evaluateWithPredictions({
+        features: split.features,
+        metrics: split.metrics,
+        ...(split.suffix ? { suffix: split.suffix } : {}),
+      });
       if (isMain) split.writeOutputs?.(outputDir, evaluated.predictions);
       Object.assign(metrics, evaluated.metrics);
     }

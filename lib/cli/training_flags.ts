@@ -7,7 +7,12 @@ import type { FlagSchema, FlagSpec } from './flags';
 export const TASKS = ['text-classification', 'question-answering', 'token-classification'] as const;
 
 export const MODEL_FLAGS: FlagSchema = {
-  task: { type: 'string', help: 'what to fine-tune: text-classification (run_glue), question-answering (run_qa) or token-classification (run_ner)', default: 'text-classification', choices: TASKS },
+  task: {
+    type: 'string',
+    help: 'what to fine-tune: text-classification (run_glue), question-answering (run_qa) or token-classification (run_ner)',
+    default: 'text-classification',
+    choices: TASKS,
+  },
   model_name_or_path: { type: 'string', help: 'local model directory (config.json + weights + tokenizer files)' },
   model_type: { type: 'string', help: 'accepted for run_glue compatibility; must be bert', choices: ['bert', 'BERT', 'Bert'] },
   tokenizer_name: { type: 'string', help: 'tokenizer directory, if not the model directory' },

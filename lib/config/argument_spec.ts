@@ -56,8 +56,12 @@ export function choice<C extends string>(choices: readonly C[], defaultValue: C,
 /** A list of words from `choices`; `none` alone means an empty list (HF's report_to none). */
 export function choiceList<C extends string>(choices: readonly C[], defaultValue: C[], help: string): ArgumentSpec<C[]> {
   return {
-    kind: 'list', default: defaultValue, help, choices: [...choices, 'none'],
-    check: (v) => (Array.isArray(v) && v.every((x) => x === 'none' || choices.includes(x as C)) ? undefined : `must be a list of ${[...choices, 'none'].join(', ')}`),
+    kind: 'list',
+    default: defaultValue,
+    help,
+    choices: [...choices, 'none'],
+    check: (v) =>
+      Array.isArray(v) && v.every((x) => x === 'none' || choices.includes(x as C)) ? undefined : `must be a list of ${[...choices, 'none'].join(', ')}`,
     normalize: (list) => list.filter((x) => (x as string) !== 'none'),
   };
 }
@@ -66,7 +70,8 @@ export function choiceList<C extends string>(choices: readonly C[], defaultValue
 export function orNull<T>(spec: ArgumentSpec<T>, problem?: string): ArgumentSpec<T | null> {
   const { normalize: _unused, ...rest } = spec;
   return {
-    ...rest, default: null,
+    ...rest,
+    default: null,
     check: (v) => {
       if (v === null) return undefined;
       const inner = spec.check(v);
@@ -77,17 +82,31 @@ export function orNull<T>(spec: ArgumentSpec<T>, problem?: string): ArgumentSpec
 
 // The checks, worded as the errors read: `training argument <name> <problem>`.
 
-export const integerAtLeast = (min: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min ? undefined : `must be an integer >= ${min}, got ${String(v)}`);
+export const integerAtLeast =
+  (min: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min ? undefined : `must be an integer >= ${min}, got ${String(v)}`;
 
-export const numberAtLeast = (min: number): Check => (v) => (isFiniteNumber(v) && v >= min ? undefined : `must be a number >= ${min}, got ${String(v)}`);
+export const numberAtLeast =
+  (min: number): Check =>
+  (v) =>
+    isFiniteNumber(v) && v >= min ? undefined : `must be a number >= ${min}, got ${String(v)}`;
 
-export const numberAbove = (min: number): Check => (v) => (isFiniteNumber(v) && v > min ? undefined : `must be a number > ${min}, got ${String(v)}`);
+export const numberAbove =
+  (min: number): Check =>
+  (v) =>
+    isFiniteNumber(v) && v > min ? undefined : `must be a number > ${min}, got ${String(v)}`;
 
 /** [low, high] or, with `openHigh`, [low, high). */
-export const numberInRange = (low: number, high: number, openHigh = false): Check => (v) =>
-  isFiniteNumber(v) && v >= low && (openHigh ? v < high : v <= high) ? undefined : `must be in [${low}, ${high}${openHigh ? ')' : ']'}, got ${String(v)}`;
+export const numberInRange =
+  (low: number, high: number, openHigh = false): Check =>
+  (v) =>
+    isFiniteNumber(v) && v >= low && (openHigh ? v < high : v <= high) ? undefined : `must be in [${low}, ${high}${openHigh ? ')' : ']'}, got ${String(v)}`;
 
-export const oneOf = (choices: readonly string[]): Check => (v) => (typeof v === 'string' && choices.includes(v) ? undefined : `must be one of ${choices.join(', ')}, got ${String(v)}`);
+export const oneOf =
+  (choices: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && choices.includes(v) ? undefined : `must be one of ${choices.join(', ')}, got ${String(v)}`;
 
 export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);

@@ -43,15 +43,28 @@ export const BERT_DEFAULTS = {
 };
 
 const INTEGER_FIELDS = [
-  'vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size',
-  'max_position_embeddings', 'type_vocab_size', 'pad_token_id',
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'max_position_embeddings',
+  'type_vocab_size',
+  'pad_token_id',
 ] as const;
 const NUMBER_FIELDS = ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'initializer_range', 'layer_norm_eps'] as const;
 const ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'relu', 'silu', 'swish', 'tanh'];
 const PROBLEM_TYPES = ['regression', 'single_label_classification', 'multi_label_classification'];
 const KNOWN = new Set<string>([
-  ...INTEGER_FIELDS, ...NUMBER_FIELDS, 'model_type', 'hidden_act', 'num_labels', 'id2label', 'label2id',
-  'classifier_dropout', 'problem_type',
+  ...INTEGER_FIELDS,
+  ...NUMBER_FIELDS,
+  'model_type',
+  'hidden_act',
+  'num_labels',
+  'id2label',
+  'label2id',
+  'classifier_dropout',
+  'problem_type',
 ]);
 
 /** Builds a config from a plain object (config.json contents or user options); `source` names it in errors. */
@@ -159,13 +172,13 @@ export function readBertConfig(path: string): BertConfig {
   try {
     text = fs.readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read BERT config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`cannot read BERT config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message}). Fix or re-export config.json.`);
+    throw new Error(`${path}: not valid JSON (${(e as Error).message}). Fix or re-export config.json.`, { cause: e });
   }
   return parseBertConfig(raw, path);
 }

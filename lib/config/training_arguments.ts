@@ -5,8 +5,20 @@
 import { heartbeatTimeoutProblem, DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from '../distributed/peer_watchdog';
 import { SCHEDULE_NAMES } from '../training/lr_schedules';
 import {
-  boolean, choice, choiceList, defaultsOf, integer, integerAtLeast, isFiniteNumber, number, numberAbove, numberInRange,
-  orNull, resolveValues, text, type ValuesOf,
+  boolean,
+  choice,
+  choiceList,
+  defaultsOf,
+  integer,
+  integerAtLeast,
+  isFiniteNumber,
+  number,
+  numberAbove,
+  numberInRange,
+  orNull,
+  resolveValues,
+  text,
+  type ValuesOf,
 } from './argument_spec';
 
 const STRATEGIES = ['no', 'steps', 'epoch'] as const;
@@ -26,7 +38,8 @@ export const TRAINING_ARGUMENTS = {
   max_grad_norm: number(1.0, 'clip gradients to this total norm (0 = off)', (v) => (isFiniteNumber(v) ? undefined : `must be a number, got ${String(v)}`)),
   num_train_epochs: number(3, 'epochs (fractions allowed)'),
   max_steps: integer(-1, 'optimizer steps; overrides num_train_epochs when > 0', (v) =>
-    Number.isInteger(v) && ((v as number) === -1 || (v as number) > 0) ? undefined : 'must be -1 (use epochs) or a positive integer'),
+    Number.isInteger(v) && ((v as number) === -1 || (v as number) > 0) ? undefined : 'must be -1 (use epochs) or a positive integer',
+  ),
   lr_scheduler_type: choice(SCHEDULE_NAMES, 'linear', 'learning-rate schedule'),
   warmup_ratio: number(0, 'share of steps for linear warm-up', numberInRange(0, 1)),
   warmup_steps: integer(0, 'warm-up steps (wins over warmup_ratio)', integerAtLeast(0)),
@@ -59,9 +72,12 @@ export const TRAINING_ARGUMENTS = {
   fp16: boolean(false, 'float16 mixed precision with dynamic loss scaling (GPUs)'),
   bf16: boolean(false, 'bfloat16 mixed precision (Ampere+ GPUs and CPUs)'),
   loss_scale_init: number(65536, 'fp16: initial loss scale', (v) => (isFiniteNumber(v) && v > 0 ? undefined : `must be a finite number > 0, got ${String(v)}`)),
-  loss_scale_growth_factor: number(2, 'fp16: scale multiplier after growth_interval clean steps', (v) => (isFiniteNumber(v) && v > 1 ? undefined : `must be > 1, got ${String(v)}`)),
+  loss_scale_growth_factor: number(2, 'fp16: scale multiplier after growth_interval clean steps', (v) =>
+    isFiniteNumber(v) && v > 1 ? undefined : `must be > 1, got ${String(v)}`,
+  ),
   loss_scale_backoff_factor: number(0.5, 'fp16: scale multiplier after a step with inf/NaN gradients (skipped)', (v) =>
-    isFiniteNumber(v) && v > 0 && v < 1 ? undefined : `must be in (0, 1), got ${String(v)}`),
+    isFiniteNumber(v) && v > 0 && v < 1 ? undefined : `must be in (0, 1), got ${String(v)}`,
+  ),
   loss_scale_growth_interval: integer(2000, 'fp16: clean steps in a row before the scale grows', integerAtLeast(1)),
   gradient_checkpointing: boolean(false, 'recompute layer activations in backward: less memory, ~30% more compute'),
   auto_find_batch_size: boolean(false, 'on out-of-memory, halve the train batch size and start again'),
@@ -81,7 +97,8 @@ export function resolveTrainingArguments(input: Partial<TrainingArguments> & { o
   if (args.eval_steps === null) args.eval_steps = args.logging_steps;
   if (args.load_best_model_at_end) {
     if (args.eval_strategy === 'no') fail('load_best_model_at_end', 'needs eval_strategy steps or epoch');
-    if (args.save_strategy !== args.eval_strategy) fail('load_best_model_at_end', `needs save_strategy (${args.save_strategy}) equal to eval_strategy (${args.eval_strategy})`);
+    if (args.save_strategy !== args.eval_strategy)
+      fail('load_best_model_at_end', `needs save_strategy (${args.save_strategy}) equal to eval_strategy (${args.eval_strategy})`);
     if (args.eval_strategy === 'steps' && args.save_steps % args.eval_steps !== 0) {
       fail('load_best_model_at_end', `needs save_steps (${args.save_steps}) to be a multiple of eval_steps (${args.eval_steps})`);
     }

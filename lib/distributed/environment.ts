@@ -48,9 +48,13 @@ export function readDistributedEnvironment(env: Env = process.env): DistributedE
   const masterPort = integer(env, 'MASTER_PORT', undefined, 1);
   if (masterPort > 65535) throw new Error(`environment variable MASTER_PORT=${masterPort} must be a port number (1..65535)`);
   return {
-    rank, localRank, worldSize, localWorldSize,
+    rank,
+    localRank,
+    worldSize,
+    localWorldSize,
     groupRank: integer(env, 'GROUP_RANK', Math.floor(rank / localWorldSize), 0),
-    masterAddr, masterPort,
+    masterAddr,
+    masterPort,
     restartCount: integer(env, 'TORCHELASTIC_RESTART_COUNT', 0, 0),
     maxRestarts: integer(env, 'TORCHELASTIC_MAX_RESTARTS', 0, 0),
     runId: env.TORCHELASTIC_RUN_ID ?? 'none',

@@ -94,7 +94,9 @@ export async function launch(o: LaunchOptions): Promise<number> {
         return 130;
       }
       if (!failure) return 0;
-      err(`bertrun launch: worker rank ${failure.rank} (local rank ${failure.localRank}, pid ${failure.pid}) failed with ${failure.reason} (the other workers were stopped)${failure.message ? `: ${failure.message}` : ''}`);
+      err(
+        `bertrun launch: worker rank ${failure.rank} (local rank ${failure.localRank}, pid ${failure.pid}) failed with ${failure.reason} (the other workers were stopped)${failure.message ? `: ${failure.message}` : ''}`,
+      );
       if (attempt >= o.maxRestarts) {
         if (o.maxRestarts > 0) err(`bertrun launch: giving up after ${o.maxRestarts} restart(s)`);
         return 1;
@@ -119,7 +121,12 @@ function terminate(child: ChildProcess): void {
 
 // One attempt: start every local worker, wait for all; the first failure stops the rest.
 function runAttempt(
-  o: LaunchOptions, attempt: number, errorFiles: string, out: (l: string) => void, err: (l: string) => void, track: (c: ChildProcess[]) => void,
+  o: LaunchOptions,
+  attempt: number,
+  errorFiles: string,
+  out: (l: string) => void,
+  err: (l: string) => void,
+  track: (c: ChildProcess[]) => void,
 ): Promise<WorkerFailure | undefined> {
   return new Promise((resolve) => {
     let failure: WorkerFailure | undefined;

@@ -21,7 +21,7 @@ export function readTorchrunErrorFile(file: string): string | undefined {
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
-    return undefined;  // none written (killed, or it failed before it could), or unreadable
+    return undefined; // none written (killed, or it failed before it could), or unreadable
   }
   const message = (data as { message?: unknown } | null)?.message;
   if (typeof message === 'string') return message;

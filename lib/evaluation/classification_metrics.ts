@@ -47,9 +47,7 @@ export interface ConfusionMatrix {
 
 function checkClassPairs(metric: string, predictions: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (predictions.length !== labels.length) {
-    throw new Error(
-      `${metric}: predictions has ${predictions.length} items but labels has ${labels.length}; they must pair one to one`,
-    );
+    throw new Error(`${metric}: predictions has ${predictions.length} items but labels has ${labels.length}; they must pair one to one`);
   }
   if (predictions.length === 0) {
     throw new Error(`${metric}: predictions and labels are empty; there is nothing to score`);
@@ -62,8 +60,7 @@ function checkClassIds(metric: string, what: string, values: ArrayLike<number>):
   for (let i = 0; i < values.length; i++) {
     if (!Number.isInteger(values[i])) {
       throw new Error(
-        `${metric}: ${what}[${i}] is ${values[i]}, not an integer class id` +
-          (what === 'predictions' ? ' (take the argmax of the logits first)' : ''),
+        `${metric}: ${what}[${i}] is ${values[i]}, not an integer class id` + (what === 'predictions' ? ' (take the argmax of the logits first)' : ''),
       );
     }
   }
@@ -84,11 +81,7 @@ function sortedClasses(predictions: ArrayLike<number>, labels: ArrayLike<number>
  *   that never occur still get a row; default: those found in predictions or labels. Every
  *   value found must be listed (unlike scikit-learn, which silently drops the others).
  */
-export function confusionMatrix(
-  predictions: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  classes?: readonly number[],
-): ConfusionMatrix {
+export function confusionMatrix(predictions: ArrayLike<number>, labels: ArrayLike<number>, classes?: readonly number[]): ConfusionMatrix {
   checkClassPairs('confusionMatrix', predictions, labels);
   const ids = classes ? [...new Set(classes)].sort((a, b) => a - b) : sortedClasses(predictions, labels);
   return tally(predictions, labels, ids);
@@ -168,7 +161,10 @@ function binaryCounts(m: ConfusionMatrix, counts: ClassCounts[], posLabel: numbe
 function mean(scores: PrecisionRecallF1[], weights: number[]): PrecisionRecallF1 {
   const total = weights.reduce((a, b) => a + b, 0);
   const sum = (pick: (s: PrecisionRecallF1) => number): number =>
-    divide(scores.reduce((acc, s, i) => acc + pick(s) * weights[i], 0), total);
+    divide(
+      scores.reduce((acc, s, i) => acc + pick(s) * weights[i], 0),
+      total,
+    );
   return { precision: sum((s) => s.precision), recall: sum((s) => s.recall), f1: sum((s) => s.f1) };
 }
 
@@ -180,11 +176,7 @@ function mean(scores: PrecisionRecallF1[], weights: number[]): PrecisionRecallF1
  * @throws for `binary` when more than two classes occur, or when two occur and neither is
  *   `posLabel`.
  */
-export function precisionRecallF1(
-  predictions: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  options: AverageOptions = {},
-): PrecisionRecallF1 {
+export function precisionRecallF1(predictions: ArrayLike<number>, labels: ArrayLike<number>, options: AverageOptions = {}): PrecisionRecallF1 {
   const { average = 'binary', posLabel = 1 } = options;
   if (!AVERAGES.includes(average)) {
     throw new Error(`average must be one of ${AVERAGES.join(', ')}; got ${String(average)}`);
@@ -207,9 +199,15 @@ export function precisionRecallF1(
         ),
       );
     case 'macro':
-      return mean(counts.map(scoresOf), counts.map(() => 1));
+      return mean(
+        counts.map(scoresOf),
+        counts.map(() => 1),
+      );
     case 'weighted':
-      return mean(counts.map(scoresOf), counts.map((c) => c.actual));
+      return mean(
+        counts.map(scoresOf),
+        counts.map((c) => c.actual),
+      );
   }
 }
 

@@ -6,19 +6,7 @@ import { accuracy, f1, matthewsCorrelation } from './classification_metrics';
 import { meanSquaredError, pearson, spearman } from './regression_metrics';
 
 /** GLUE task names as Hugging Face's `glue` metric spells them. */
-export const GLUE_TASKS = [
-  'cola',
-  'sst2',
-  'mrpc',
-  'stsb',
-  'qqp',
-  'mnli',
-  'mnli_mismatched',
-  'qnli',
-  'rte',
-  'wnli',
-  'hans',
-] as const;
+export const GLUE_TASKS = ['cola', 'sst2', 'mrpc', 'stsb', 'qqp', 'mnli', 'mnli_mismatched', 'qnli', 'rte', 'wnli', 'hans'] as const;
 
 /** A GLUE task name as Hugging Face's `glue` metric spells it. */
 export type GlueTask = (typeof GLUE_TASKS)[number];
@@ -71,12 +59,7 @@ export interface GlueMetricOptions {
  *
  * @throws on empty or unequal-length inputs, non-integer class ids, or non-finite regression values.
  */
-export function glueMetrics(
-  task: string,
-  predictions: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  options: GlueMetricOptions = {},
-): Record<string, number> {
+export function glueMetrics(task: string, predictions: ArrayLike<number>, labels: ArrayLike<number>, options: GlueMetricOptions = {}): Record<string, number> {
   const glueTask = resolveGlueTask(task);
   switch (glueTask) {
     case 'cola':

@@ -1,13 +1,5 @@
 /** Evaluation metrics: classification, regression, and the per-task GLUE choice. */
-export {
-  accuracy,
-  confusionMatrix,
-  f1,
-  matthewsCorrelation,
-  precision,
-  precisionRecallF1,
-  recall,
-} from './classification_metrics';
+export { accuracy, confusionMatrix, f1, matthewsCorrelation, precision, precisionRecallF1, recall } from './classification_metrics';
 export type { Average, AverageOptions, ConfusionMatrix, PrecisionRecallF1 } from './classification_metrics';
 export { averageRanks, meanSquaredError, pearson, spearman } from './regression_metrics';
 export { GLUE_TASKS, glueMetrics, resolveGlueTask } from './glue_metrics';

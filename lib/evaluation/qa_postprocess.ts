@@ -102,10 +102,7 @@ export function postprocessQaPredictions(
     throw new Error(`QA postprocessing: nullScoreDiffThreshold must be a finite number, got ${threshold}`);
   }
   if (startLogits.length !== windows.length || endLogits.length !== windows.length) {
-    throw new Error(
-      `QA postprocessing: ${windows.length} windows but ${startLogits.length} rows of start logits ` +
-        `and ${endLogits.length} of end logits`,
-    );
+    throw new Error(`QA postprocessing: ${windows.length} windows but ${startLogits.length} rows of start logits ` + `and ${endLogits.length} of end logits`);
   }
   const windowsOfExample = groupWindows(examples, windows);
 
@@ -114,9 +111,7 @@ export function postprocessQaPredictions(
   const nullOdds: Array<[string, number]> = [];
   examples.forEach((example, e) => {
     if (windowsOfExample[e].length === 0) {
-      throw new Error(
-        `QA postprocessing: example ${example.id} (index ${e}) has no window; every example needs at least one`,
-      );
+      throw new Error(`QA postprocessing: example ${example.id} (index ${e}) has no window; every example needs at least one`);
     }
     const { spans: candidates, nullAnswer: nullCandidate } = exampleCandidates(
       windowsOfExample[e],
@@ -182,9 +177,7 @@ function groupWindows(examples: readonly QaExampleRef[], windows: readonly QaWin
   windows.forEach((window, w) => {
     const e = window.exampleIndex;
     if (!Number.isInteger(e) || e < 0 || e >= examples.length) {
-      throw new Error(
-        `QA postprocessing: window ${w} points to example ${e}, but there are ${examples.length} examples`,
-      );
+      throw new Error(`QA postprocessing: window ${w} points to example ${e}, but there are ${examples.length} examples`);
     }
     grouped[e].push(w);
   });
@@ -224,22 +217,14 @@ function checkedLogits(logits: ArrayLike<number>, window: number, which: string)
   if (logits.length === 0) throw new Error(`QA postprocessing: window ${window} has no ${which} logits`);
   for (let i = 0; i < logits.length; i++) {
     if (!Number.isFinite(logits[i])) {
-      throw new Error(
-        `QA postprocessing: ${which} logit ${i} of window ${window} is ${logits[i]}; logits must be finite`,
-      );
+      throw new Error(`QA postprocessing: ${which} logit ${i} of window ${window} is ${logits[i]}; logits must be finite`);
     }
   }
   return logits;
 }
 
 /** Every (start, end) pair among the top start and end tokens that can be an answer. */
-function windowCandidates(
-  window: QaWindow,
-  start: ArrayLike<number>,
-  end: ArrayLike<number>,
-  nBestSize: number,
-  maxAnswerLength: number,
-): Candidate[] {
+function windowCandidates(window: QaWindow, start: ArrayLike<number>, end: ArrayLike<number>, nBestSize: number, maxAnswerLength: number): Candidate[] {
   const { offsets, tokenIsMaxContext } = window;
   const candidates: Candidate[] = [];
   const endIndices = topIndices(end, nBestSize);
@@ -285,12 +270,7 @@ function topIndices(values: ArrayLike<number>, n: number): number[] {
  * UTF-8, not `\uXXXX`): the bytes differ from HF's files, the parsed values do not.
  * Each file is written atomically. Returns the paths written.
  */
-export function writeQaPredictionFiles(
-  dir: string,
-  result: QaPredictions,
-  version2: boolean,
-  prefix?: string,
-): string[] {
+export function writeQaPredictionFiles(dir: string, result: QaPredictions, version2: boolean, prefix?: string): string[] {
   const name = (base: string) => path.join(dir, prefix === undefined ? base : `${prefix}_${base}`);
   const files: Array<[string, unknown]> = [
     [name('predictions.json'), result.predictions],

@@ -13,14 +13,15 @@
 
 function checkRegressionPairs(metric: string, predictions: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (predictions.length !== labels.length) {
-    throw new Error(
-      `${metric}: predictions has ${predictions.length} items but labels has ${labels.length}; they must pair one to one`,
-    );
+    throw new Error(`${metric}: predictions has ${predictions.length} items but labels has ${labels.length}; they must pair one to one`);
   }
   if (predictions.length === 0) {
     throw new Error(`${metric}: predictions and labels are empty; there is nothing to score`);
   }
-  for (const [what, values] of [['predictions', predictions], ['labels', labels]] as const) {
+  for (const [what, values] of [
+    ['predictions', predictions],
+    ['labels', labels],
+  ] as const) {
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) {
         throw new Error(
@@ -76,7 +77,7 @@ function correlation(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const order = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a] - values[b]);
   const ranks = new Float64Array(values.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && values[order[end]] === values[order[start]]) end += 1;
     // Positions start..end-1 (0-based) hold ranks start+1..end; their mean is (start+1+end)/2.

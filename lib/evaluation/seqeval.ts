@@ -114,10 +114,6 @@ export function classificationReport(yTrue: Sentences, yPred: Sentences, options
  * The report as seqeval prints it. Throws {@link SeqevalError} (seqeval's `ValueError: max()
  * arg is an empty sequence`) when neither side has an entity.
  */
-export function classificationReportText(
-  yTrue: Sentences,
-  yPred: Sentences,
-  options: ReportOptions & { digits?: number } = {},
-): string {
+export function classificationReportText(yTrue: Sentences, yPred: Sentences, options: ReportOptions & { digits?: number } = {}): string {
   return formatClassificationReport(reportRows(yTrue, yPred, options, true), options.digits ?? 2);
 }

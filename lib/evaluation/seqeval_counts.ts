@@ -38,19 +38,11 @@ export function checkConsistentLength(yTrue: readonly (readonly string[])[], yPr
   const lengthsTrue = yTrue.map((s) => s.length);
   const lengthsPred = yPred.map((s) => s.length);
   if (lengthsTrue.length !== lengthsPred.length || lengthsTrue.some((n, i) => n !== lengthsPred[i])) {
-    throw new SeqevalError(
-      'ValueError',
-      `Found input variables with inconsistent numbers of samples:\n${pythonList(lengthsTrue)}\n${pythonList(lengthsPred)}`,
-    );
+    throw new SeqevalError('ValueError', `Found input variables with inconsistent numbers of samples:\n${pythonList(lengthsTrue)}\n${pythonList(lengthsPred)}`);
   }
 }
 
-function spansOf(
-  sequences: readonly (readonly string[])[],
-  options: ModeOptions,
-  suffix: boolean,
-  sink: WarningSink,
-): SpansByType {
+function spansOf(sequences: readonly (readonly string[])[], options: ModeOptions, suffix: boolean, sink: WarningSink): SpansByType {
   const spans: SpansByType = new Map();
   if (options.mode === 'strict') {
     for (const e of getStrictEntities(sequences, { scheme: options.scheme, suffix })) {

@@ -19,9 +19,7 @@ interface ParsedTag {
 }
 
 function parseTag(tag: string, position: number, suffix: boolean, sink: WarningSink): ParsedTag {
-  const looksLikeTag =
-    KNOWN_BARE_TAGS.has(tag) ||
-    (suffix ? KNOWN_SUFFIXES.some((s) => tag.endsWith(s)) : KNOWN_PREFIXES.some((p) => tag.startsWith(p)));
+  const looksLikeTag = KNOWN_BARE_TAGS.has(tag) || (suffix ? KNOWN_SUFFIXES.some((s) => tag.endsWith(s)) : KNOWN_PREFIXES.some((p) => tag.startsWith(p)));
   if (!looksLikeTag) sink.warn('UserWarning', `${tag} seems not to be NE tag.`);
   if (suffix) {
     const { init, tail } = splitLastCodePoint(tag);
@@ -36,11 +34,7 @@ function parseTag(tag: string, position: number, suffix: boolean, sink: WarningS
 }
 
 function emptyTag(position: number): SeqevalError {
-  return new SeqevalError(
-    'IndexError',
-    'string index out of range',
-    `an empty string is not a tag (position ${position} of the flattened tags)`,
-  );
+  return new SeqevalError('IndexError', 'string index out of range', `an empty string is not a tag (position ${position} of the flattened tags)`);
 }
 
 // conlleval's '.' is a chunk-neutral tag: no type change ends or starts a chunk at it.
@@ -71,11 +65,7 @@ function flattenSentences(sequences: readonly string[] | readonly (readonly stri
   return flat;
 }
 
-export function extractDefaultEntities(
-  sequences: readonly string[] | readonly (readonly string[])[],
-  suffix: boolean,
-  sink: WarningSink,
-): DefaultEntity[] {
+export function extractDefaultEntities(sequences: readonly string[] | readonly (readonly string[])[], suffix: boolean, sink: WarningSink): DefaultEntity[] {
   const tags = flattenSentences(sequences);
   const entities: DefaultEntity[] = [];
   let prev: ParsedTag = { prefix: 'O', type: '' };
@@ -95,9 +85,6 @@ export function extractDefaultEntities(
  * (last with `suffix`), type = what follows the first `-` (`'_'` when empty). A tag that is not
  * O/B/I/E/S (such as BILOU's `U-`/`L-`) is reported as a UserWarning and still chunked.
  */
-export function getEntities(
-  sequences: readonly string[] | readonly (readonly string[])[],
-  options: TagOptions = {},
-): DefaultEntity[] {
+export function getEntities(sequences: readonly string[] | readonly (readonly string[])[], options: TagOptions = {}): DefaultEntity[] {
   return extractDefaultEntities(sequences, options.suffix ?? false, new WarningSink(options.onWarning));
 }

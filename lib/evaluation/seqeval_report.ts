@@ -75,7 +75,6 @@ export function noEntityTypeError(): SeqevalError {
   return new SeqevalError(
     'ValueError',
     'max() arg is an empty sequence',
-    'no entity type in the gold tags or the predictions, so there is no report to print ' +
-      '(seqeval raises ValueError: max() arg is an empty sequence)',
+    'no entity type in the gold tags or the predictions, so there is no report to print ' + '(seqeval raises ValueError: max() arg is an empty sequence)',
   );
 }

@@ -31,26 +31,49 @@ const SCHEMES: Record<Scheme, SchemeRules> = {
   // IOB1: B- only separates two adjacent entities of one type; an I- begins an entity otherwise.
   IOB1: {
     allowed: ['I', 'O', 'B'],
-    start: [['I', 'I', 'diff'], ['OB', 'I', 'any'], ['IB', 'B', 'same']],
+    start: [
+      ['I', 'I', 'diff'],
+      ['OB', 'I', 'any'],
+      ['IB', 'B', 'same'],
+    ],
     inside: [['IB', 'I', 'same']],
-    end: [['IB', 'I', 'diff'], ['IB', 'O', 'any'], ['I', 'B', 'any'], ['B', 'B', 'same']],
+    end: [
+      ['IB', 'I', 'diff'],
+      ['IB', 'O', 'any'],
+      ['I', 'B', 'any'],
+      ['B', 'B', 'same'],
+    ],
   },
   IOB2: {
     allowed: ['I', 'O', 'B'],
     start: [['*', 'B', 'any']],
     inside: [['IB', 'I', 'same']],
-    end: [['IB', 'I', 'diff'], ['IB', 'OB', 'any']],
+    end: [
+      ['IB', 'I', 'diff'],
+      ['IB', 'OB', 'any'],
+    ],
   },
   // IOE1: E- only closes an entity directly followed by another of the same type.
   IOE1: {
     allowed: ['I', 'O', 'E'],
-    start: [['I', 'I', 'diff'], ['OE', 'I', 'any'], ['E', 'E', 'same']],
+    start: [
+      ['I', 'I', 'diff'],
+      ['OE', 'I', 'any'],
+      ['E', 'E', 'same'],
+    ],
     inside: [['I', 'IE', 'same']],
-    end: [['I', 'IE', 'diff'], ['I', 'O', 'any'], ['E', 'IE', 'same']],
+    end: [
+      ['I', 'IE', 'diff'],
+      ['I', 'O', 'any'],
+      ['E', 'IE', 'same'],
+    ],
   },
   IOE2: {
     allowed: ['I', 'O', 'E'],
-    start: [['I', 'IE', 'diff'], ['OE', 'IE', 'any']],
+    start: [
+      ['I', 'IE', 'diff'],
+      ['OE', 'IE', 'any'],
+    ],
     inside: [['I', 'IE', 'same']],
     end: [['E', '*', 'any']],
   },
@@ -96,11 +119,7 @@ function parseToken(text: string, suffix: boolean, sentence: number, position: n
     throw new SeqevalError('IndexError', 'string index out of range', `an empty string is not a tag (${where})`);
   }
   if (!PREFIX_LETTERS.includes(prefix)) {
-    throw new SeqevalError(
-      'KeyError',
-      `'${prefix}'`,
-      `Invalid token is found: ${text} (${where}): '${prefix}' is not a tag prefix (I, O, B, E, S, U or L).`,
-    );
+    throw new SeqevalError('KeyError', `'${prefix}'`, `Invalid token is found: ${text} (${where}): '${prefix}' is not a tag prefix (I, O, B, E, S, U or L).`);
   }
   return { text, prefix, type: stripChars(rest, '-') || '_' };
 }
@@ -117,10 +136,7 @@ function matches(patterns: readonly Pattern[], prev: Token, cur: Token): boolean
 
 function checkAllowed(token: Token, rules: SchemeRules): void {
   if (!rules.allowed.includes(token.prefix)) {
-    throw new SeqevalError(
-      'ValueError',
-      `Invalid token is found: ${token.text}. Allowed prefixes are: ${rules.allowed.join('|')}.`,
-    );
+    throw new SeqevalError('ValueError', `Invalid token is found: ${token.text}. Allowed prefixes are: ${rules.allowed.join('|')}.`);
   }
 }
 
@@ -156,10 +172,7 @@ function sentenceEntities(tags: readonly string[], rules: SchemeRules, suffix: b
  * Throws {@link SeqevalError} (ValueError, same text as seqeval) at the first token whose prefix
  * the scheme does not allow.
  */
-export function getStrictEntities(
-  sequences: readonly (readonly string[])[],
-  options: { scheme: Scheme; suffix?: boolean },
-): StrictEntity[] {
+export function getStrictEntities(sequences: readonly (readonly string[])[], options: { scheme: Scheme; suffix?: boolean }): StrictEntity[] {
   const rules = SCHEMES[options.scheme];
   if (rules === undefined) {
     throw new Error(`unknown tagging scheme ${String(options.scheme)}; expected one of ${Object.keys(SCHEMES).join(', ')}`);

@@ -32,18 +32,10 @@ export interface ScoreContext {
 
 function illDefined(subject: string, modifier: string, size: number): string {
   const where = size === 1 ? 'due to' : 'in labels with';
-  return (
-    `${subject} ill-defined and being set to 0.0 ${where} no ${modifier} samples. ` +
-    'Use `zero_division` parameter to control this behavior.'
-  );
+  return `${subject} ill-defined and being set to 0.0 ${where} no ${modifier} samples. ` + 'Use `zero_division` parameter to control this behavior.';
 }
 
-function divide(
-  numerators: readonly number[],
-  denominators: readonly number[],
-  metric: 'precision' | 'recall',
-  context: ScoreContext,
-): number[] {
+function divide(numerators: readonly number[], denominators: readonly number[], metric: 'precision' | 'recall', context: ScoreContext): number[] {
   const zeroValue = context.zeroDivision === 1 ? 1 : 0;
   let anyZero = false;
   const result = numerators.map((n, i) => {
@@ -60,12 +52,7 @@ function divide(
   return result;
 }
 
-function scoreArrays(
-  tp: readonly number[],
-  predicted: readonly number[],
-  gold: readonly number[],
-  context: ScoreContext,
-): ScoreArrays {
+function scoreArrays(tp: readonly number[], predicted: readonly number[], gold: readonly number[], context: ScoreContext): ScoreArrays {
   const precision = divide(tp, predicted, 'precision', context);
   const recall = divide(tp, gold, 'recall', context);
   // An F1 warning of its own only when F1 alone was asked for and a type has neither side.

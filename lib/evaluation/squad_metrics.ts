@@ -106,6 +106,7 @@ const ARTICLES = /(?<![\p{L}\p{N}_])(?:a|an|the)(?![\p{L}\p{N}_])/gu;
 // The characters Python's `str.split()` splits on: more than JavaScript's `\s` (U+001C-U+001F,
 // U+0085) and fewer (not U+FEFF).
 const PYTHON_WHITESPACE =
+  // eslint-disable-next-line no-control-regex -- U+001C-U+001F are whitespace to Python, so they belong in the class.
   /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
 
 /**
@@ -240,9 +241,7 @@ function predictionFor(predictions: SquadPredictions, id: string): string | unde
 export function squadV1QuestionScores(gold: SquadGoldSource, predictions: SquadPredictions): SquadV1QuestionScore[] {
   return goldList(gold).map(({ id, answers }) => {
     if (answers.length === 0) {
-      throw new Error(
-        `SQuAD v1.1 metrics: question ${id} has no gold answers; unanswerable questions need squadV2Metrics`,
-      );
+      throw new Error(`SQuAD v1.1 metrics: question ${id} has no gold answers; unanswerable questions need squadV2Metrics`);
     }
     const prediction = predictionFor(predictions, id);
     if (prediction === undefined) return { id, answered: false, exactMatch: 0, f1: 0 };
@@ -281,16 +280,13 @@ export function squadV2RawScores(gold: SquadGoldSource, predictions: SquadPredic
   if (missing.length > 0) {
     const shown = missing.slice(0, 5).join(', ');
     throw new Error(
-      `SQuAD v2.0 metrics: ${missing.length} question(s) have no prediction ` +
-        `(${shown}${missing.length > 5 ? ', ...' : ''}); predict "" for "no answer"`,
+      `SQuAD v2.0 metrics: ${missing.length} question(s) have no prediction ` + `(${shown}${missing.length > 5 ? ', ...' : ''}); predict "" for "no answer"`,
     );
   }
   const raw: SquadV2RawScores = { exact: new Map(), f1: new Map(), hasAnswer: new Map() };
   for (const { id, answers, isImpossible } of questions) {
     if (isImpossible !== undefined && isImpossible !== (answers.length === 0)) {
-      throw new Error(
-        `SQuAD v2.0 metrics: question ${id} has is_impossible=${isImpossible} but ${answers.length} gold answer(s)`,
-      );
+      throw new Error(`SQuAD v2.0 metrics: question ${id} has is_impossible=${isImpossible} but ${answers.length} gold answer(s)`);
     }
     const prediction = predictionFor(predictions, id) as string;
     const kept = answers.filter((answer) => normalizeAnswer(answer) !== '');
@@ -308,12 +304,7 @@ export function squadV2RawScores(gold: SquadGoldSource, predictions: SquadPredic
  * threshold counts as answered "no answer". With na_probs, `best_*` report the best threshold
  * found on the raw scores.
  */
-export function squadV2Metrics(
-  gold: SquadGoldSource,
-  predictions: SquadPredictions,
-  naProbs?: SquadNaProbs,
-  naProbThreshold = 1.0,
-): SquadV2Result {
+export function squadV2Metrics(gold: SquadGoldSource, predictions: SquadPredictions, naProbs?: SquadNaProbs, naProbThreshold = 1.0): SquadV2Result {
   const raw = squadV2RawScores(gold, predictions);
   const probs = naProbs === undefined ? undefined : naProbEntries(naProbs);
   const naProbOf = (id: string): number => {
@@ -379,11 +370,7 @@ function applyNoAnswerThreshold(
   return thresholded;
 }
 
-function averages(
-  exact: ReadonlyMap<string, number>,
-  f1: ReadonlyMap<string, number>,
-  ids: readonly string[],
-): { exact: number; f1: number; total: number } {
+function averages(exact: ReadonlyMap<string, number>, f1: ReadonlyMap<string, number>, ids: readonly string[]): { exact: number; f1: number; total: number } {
   let exactSum = 0;
   let f1Sum = 0;
   for (const id of ids) {

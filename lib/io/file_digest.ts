@@ -7,7 +7,7 @@ export function fileDigest(file: string): string {
   const fd = fs.openSync(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+    for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }

@@ -29,9 +29,9 @@ export function readPytorchBin(path: string): NamedTensor[] {
     buf = readWholeFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') throw new Error(`PyTorch checkpoint not found: ${path}; check the path`);
-    if (code === 'EISDIR') throw new Error(`${path} is a directory, not a PyTorch checkpoint; pass the pytorch_model.bin inside it`);
-    throw new Error(`could not read PyTorch checkpoint ${path}: ${messageOf(err)}`);
+    if (code === 'ENOENT') throw new Error(`PyTorch checkpoint not found: ${path}; check the path`, { cause: err });
+    if (code === 'EISDIR') throw new Error(`${path} is a directory, not a PyTorch checkpoint; pass the pytorch_model.bin inside it`, { cause: err });
+    throw new Error(`could not read PyTorch checkpoint ${path}: ${messageOf(err)}`, { cause: err });
   }
   return parsePytorchBin(buf, path);
 }
@@ -54,7 +54,9 @@ export function parsePytorchBin(buf: Buffer, source: string): NamedTensor[] {
   const prefix = archivePrefix(zip, source);
   const byteorder = zip.has(`${prefix}/byteorder`) ? zip.read(`${prefix}/byteorder`).toString('latin1').trim() : 'little';
   if (byteorder !== 'little' && byteorder !== 'big') {
-    throw new Error(`${source}: ${prefix}/byteorder says ${JSON.stringify(byteorder)}, expected "little" or "big"; the file is corrupt; re-save or re-download it`);
+    throw new Error(
+      `${source}: ${prefix}/byteorder says ${JSON.stringify(byteorder)}, expected "little" or "big"; the file is corrupt; re-save or re-download it`,
+    );
   }
 
   const pickleSource = `${source} (${prefix}/data.pkl)`;
@@ -64,18 +66,24 @@ export function parsePytorchBin(buf: Buffer, source: string): NamedTensor[] {
     const cached = storages.get(key);
     if (cached !== undefined) {
       if (cached.dtype !== dtype || cached.numel !== numel) {
-        throw new Error(`${pickleSource}: storage ${key} is used both as ${cached.dtype} x${cached.numel} and as ${dtype} x${numel}; the file is corrupt; re-save or re-download it`);
+        throw new Error(
+          `${pickleSource}: storage ${key} is used both as ${cached.dtype} x${cached.numel} and as ${dtype} x${numel}; the file is corrupt; re-save or re-download it`,
+        );
       }
       return cached;
     }
     const entry = `${prefix}/data/${key}`;
     if (!zip.has(entry)) {
-      throw new Error(`${source}: the pickle refers to storage ${key} but the archive has no ${entry}; the file is truncated or corrupt; re-save or re-download it`);
+      throw new Error(
+        `${source}: the pickle refers to storage ${key} but the archive has no ${entry}; the file is truncated or corrupt; re-save or re-download it`,
+      );
     }
     let bytes = zip.read(entry);
     const size = DTYPE_SIZE[dtype];
     if (bytes.length !== numel * size) {
-      throw new Error(`${source}: ${entry} holds ${bytes.length} bytes but the pickle describes ${numel} ${dtype} elements (${numel * size} bytes); the file is truncated or corrupt; re-save or re-download it`);
+      throw new Error(
+        `${source}: ${entry} holds ${bytes.length} bytes but the pickle describes ${numel} ${dtype} elements (${numel * size} bytes); the file is truncated or corrupt; re-save or re-download it`,
+      );
     }
     if (byteorder === 'big' && size > 1) bytes = swapBytes(bytes, size);
     const storage = new TorchStorage(key, dtype, numel, bytes);
@@ -95,9 +103,10 @@ export function parsePytorchBin(buf: Buffer, source: string): NamedTensor[] {
       throw new Error(`${pickleSource}: the state dict has a key that is ${describePickleValue(key)}, not a parameter name`);
     }
     if (!(value instanceof TorchTensor)) {
-      const hint = value instanceof PickleDict
-        ? `; this looks like a training checkpoint rather than a state dict: in Python, torch.save(checkpoint[${JSON.stringify(key)}], "pytorch_model.bin") if that entry is the model's state dict`
-        : '; bertrun reads only state dicts whose values are all tensors';
+      const hint =
+        value instanceof PickleDict
+          ? `; this looks like a training checkpoint rather than a state dict: in Python, torch.save(checkpoint[${JSON.stringify(key)}], "pytorch_model.bin") if that entry is the model's state dict`
+          : '; bertrun reads only state dicts whose values are all tensors';
       throw new Error(`${pickleSource}: state dict entry ${JSON.stringify(key)} is ${describePickleValue(value)}, not a tensor${hint}`);
     }
     tensors.push(materialize(key, value, pickleSource));
@@ -120,7 +129,12 @@ const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
 
 class TorchStorage extends PickleObject {
   readonly typeName = 'torch storage';
-  constructor(readonly key: string, readonly dtype: DType, readonly numel: number, readonly bytes: Buffer) {
+  constructor(
+    readonly key: string,
+    readonly dtype: DType,
+    readonly numel: number,
+    readonly bytes: Buffer,
+  ) {
     super();
   }
 }
@@ -274,7 +288,10 @@ function swapBytes(bytes: Buffer, size: number): Buffer {
 }
 
 function archivePrefix(zip: ZipReader, source: string): string {
-  const prefixes = zip.names().filter((n) => /^[^/]+\/data\.pkl$/.test(n)).map((n) => n.slice(0, -'/data.pkl'.length));
+  const prefixes = zip
+    .names()
+    .filter((n) => /^[^/]+\/data\.pkl$/.test(n))
+    .map((n) => n.slice(0, -'/data.pkl'.length));
   if (prefixes.length === 1) return prefixes[0];
   const what = prefixes.length === 0 ? 'has no <archive>/data.pkl entry' : `has several data.pkl entries (${prefixes.join(', ')})`;
   throw new Error(`${source} is a zip archive but not a torch.save checkpoint: it ${what}; pass a pytorch_model.bin written by torch.save`);

@@ -7,18 +7,7 @@
 
 export type PickleKey = string | number | bigint | boolean | null;
 
-export type PickleValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PickleTuple
-  | PickleList
-  | PickleDict
-  | PickleGlobal
-  | PickleObject;
+export type PickleValue = null | boolean | number | bigint | string | Uint8Array | PickleTuple | PickleList | PickleDict | PickleGlobal | PickleObject;
 
 export class PickleTuple {
   constructor(readonly items: readonly PickleValue[]) {}
@@ -38,7 +27,10 @@ export class PickleDict {
 
 /** A reference to an allowed global, e.g. torch.FloatStorage used as a type tag. */
 export class PickleGlobal {
-  constructor(readonly module: string, readonly name: string) {}
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
   get qualifiedName(): string {
     return `${this.module}.${this.name}`;
   }
@@ -86,14 +78,51 @@ export function describePickleValue(value: PickleValue): string {
 
 // Opcode bytes, named as in CPython's pickle.py.
 const OP = {
-  MARK: 0x28, STOP: 0x2e, POP: 0x30, POP_MARK: 0x31, DUP: 0x32, BINFLOAT: 0x47, BININT: 0x4a,
-  BININT1: 0x4b, BININT2: 0x4d, NONE: 0x4e, BINPERSID: 0x51, REDUCE: 0x52, BINUNICODE: 0x58,
-  EMPTY_LIST: 0x5d, APPEND: 0x61, BUILD: 0x62, GLOBAL: 0x63, DICT: 0x64, APPENDS: 0x65,
-  BINGET: 0x68, LONG_BINGET: 0x6a, LIST: 0x6c, BINPUT: 0x71, LONG_BINPUT: 0x72, SETITEM: 0x73,
-  TUPLE: 0x74, SETITEMS: 0x75, EMPTY_DICT: 0x7d, EMPTY_TUPLE: 0x29, BINBYTES: 0x42,
-  SHORT_BINBYTES: 0x43, PROTO: 0x80, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87, NEWTRUE: 0x88,
-  NEWFALSE: 0x89, LONG1: 0x8a, LONG4: 0x8b, SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d,
-  BINBYTES8: 0x8e, MEMOIZE: 0x94, FRAME: 0x95, STACK_GLOBAL: 0x93,
+  MARK: 0x28,
+  STOP: 0x2e,
+  POP: 0x30,
+  POP_MARK: 0x31,
+  DUP: 0x32,
+  BINFLOAT: 0x47,
+  BININT: 0x4a,
+  BININT1: 0x4b,
+  BININT2: 0x4d,
+  NONE: 0x4e,
+  BINPERSID: 0x51,
+  REDUCE: 0x52,
+  BINUNICODE: 0x58,
+  EMPTY_LIST: 0x5d,
+  APPEND: 0x61,
+  BUILD: 0x62,
+  GLOBAL: 0x63,
+  DICT: 0x64,
+  APPENDS: 0x65,
+  BINGET: 0x68,
+  LONG_BINGET: 0x6a,
+  LIST: 0x6c,
+  BINPUT: 0x71,
+  LONG_BINPUT: 0x72,
+  SETITEM: 0x73,
+  TUPLE: 0x74,
+  SETITEMS: 0x75,
+  EMPTY_DICT: 0x7d,
+  EMPTY_TUPLE: 0x29,
+  BINBYTES: 0x42,
+  SHORT_BINBYTES: 0x43,
+  PROTO: 0x80,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+  NEWTRUE: 0x88,
+  NEWFALSE: 0x89,
+  LONG1: 0x8a,
+  LONG4: 0x8b,
+  SHORT_BINUNICODE: 0x8c,
+  BINUNICODE8: 0x8d,
+  BINBYTES8: 0x8e,
+  MEMOIZE: 0x94,
+  FRAME: 0x95,
+  STACK_GLOBAL: 0x93,
 } as const;
 
 class Unpickler {
@@ -105,7 +134,10 @@ class Unpickler {
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private opStart = 0;
 
-  constructor(private readonly data: Uint8Array, private readonly options: UnpickleOptions) {
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly options: UnpickleOptions,
+  ) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -119,43 +151,94 @@ class Unpickler {
           if (version > 5) this.fail(`pickle protocol ${version} is newer than any Python writes`);
           break;
         }
-        case OP.FRAME: this.take(8); break;
+        case OP.FRAME:
+          this.take(8);
+          break;
         case OP.STOP: {
           if (this.stack.length === 0 || this.metastack.length > 0) this.fail('STOP with an unbalanced stack');
           return this.pop();
         }
-        case OP.MARK: this.metastack.push(this.stack); this.stack = []; break;
-        case OP.POP: this.pop(); break;
-        case OP.POP_MARK: this.popMark(); break;
-        case OP.DUP: this.push(this.top()); break;
+        case OP.MARK:
+          this.metastack.push(this.stack);
+          this.stack = [];
+          break;
+        case OP.POP:
+          this.pop();
+          break;
+        case OP.POP_MARK:
+          this.popMark();
+          break;
+        case OP.DUP:
+          this.push(this.top());
+          break;
 
-        case OP.NONE: this.push(null); break;
-        case OP.NEWTRUE: this.push(true); break;
-        case OP.NEWFALSE: this.push(false); break;
-        case OP.BININT: this.push(this.view.getInt32(this.take(4), true)); break;
-        case OP.BININT1: this.push(this.u8()); break;
-        case OP.BININT2: this.push(this.view.getUint16(this.take(2), true)); break;
-        case OP.LONG1: this.push(this.long(this.u8())); break;
+        case OP.NONE:
+          this.push(null);
+          break;
+        case OP.NEWTRUE:
+          this.push(true);
+          break;
+        case OP.NEWFALSE:
+          this.push(false);
+          break;
+        case OP.BININT:
+          this.push(this.view.getInt32(this.take(4), true));
+          break;
+        case OP.BININT1:
+          this.push(this.u8());
+          break;
+        case OP.BININT2:
+          this.push(this.view.getUint16(this.take(2), true));
+          break;
+        case OP.LONG1:
+          this.push(this.long(this.u8()));
+          break;
         case OP.LONG4: {
           const n = this.view.getInt32(this.take(4), true);
           if (n < 0) this.fail('LONG4 with a negative length');
           this.push(this.long(n));
           break;
         }
-        case OP.BINFLOAT: this.push(this.view.getFloat64(this.take(8), false)); break;
-        case OP.SHORT_BINUNICODE: this.push(this.text(this.u8())); break;
-        case OP.BINUNICODE: this.push(this.text(this.view.getUint32(this.take(4), true))); break;
-        case OP.BINUNICODE8: this.push(this.text(this.u64())); break;
-        case OP.SHORT_BINBYTES: this.push(this.bytes(this.u8())); break;
-        case OP.BINBYTES: this.push(this.bytes(this.view.getUint32(this.take(4), true))); break;
-        case OP.BINBYTES8: this.push(this.bytes(this.u64())); break;
+        case OP.BINFLOAT:
+          this.push(this.view.getFloat64(this.take(8), false));
+          break;
+        case OP.SHORT_BINUNICODE:
+          this.push(this.text(this.u8()));
+          break;
+        case OP.BINUNICODE:
+          this.push(this.text(this.view.getUint32(this.take(4), true)));
+          break;
+        case OP.BINUNICODE8:
+          this.push(this.text(this.u64()));
+          break;
+        case OP.SHORT_BINBYTES:
+          this.push(this.bytes(this.u8()));
+          break;
+        case OP.BINBYTES:
+          this.push(this.bytes(this.view.getUint32(this.take(4), true)));
+          break;
+        case OP.BINBYTES8:
+          this.push(this.bytes(this.u64()));
+          break;
 
-        case OP.EMPTY_TUPLE: this.push(new PickleTuple([])); break;
-        case OP.TUPLE: this.push(new PickleTuple(this.popMark())); break;
-        case OP.TUPLE1: this.push(new PickleTuple(this.popN(1))); break;
-        case OP.TUPLE2: this.push(new PickleTuple(this.popN(2))); break;
-        case OP.TUPLE3: this.push(new PickleTuple(this.popN(3))); break;
-        case OP.EMPTY_LIST: this.push(new PickleList()); break;
+        case OP.EMPTY_TUPLE:
+          this.push(new PickleTuple([]));
+          break;
+        case OP.TUPLE:
+          this.push(new PickleTuple(this.popMark()));
+          break;
+        case OP.TUPLE1:
+          this.push(new PickleTuple(this.popN(1)));
+          break;
+        case OP.TUPLE2:
+          this.push(new PickleTuple(this.popN(2)));
+          break;
+        case OP.TUPLE3:
+          this.push(new PickleTuple(this.popN(3)));
+          break;
+        case OP.EMPTY_LIST:
+          this.push(new PickleList());
+          break;
         case OP.LIST: {
           const list = new PickleList();
           list.items.push(...this.popMark());
@@ -173,7 +256,9 @@ class Unpickler {
           for (const v of values) list.items.push(v);
           break;
         }
-        case OP.EMPTY_DICT: this.push(new PickleDict('dict')); break;
+        case OP.EMPTY_DICT:
+          this.push(new PickleDict('dict'));
+          break;
         case OP.DICT: {
           const dict = new PickleDict('dict');
           this.setItems(dict, this.popMark());
@@ -192,11 +277,21 @@ class Unpickler {
           break;
         }
 
-        case OP.BINPUT: this.memo.set(this.u8(), this.top()); break;
-        case OP.LONG_BINPUT: this.memo.set(this.view.getUint32(this.take(4), true), this.top()); break;
-        case OP.MEMOIZE: this.memo.set(this.memo.size, this.top()); break;
-        case OP.BINGET: this.push(this.memoGet(this.u8())); break;
-        case OP.LONG_BINGET: this.push(this.memoGet(this.view.getUint32(this.take(4), true))); break;
+        case OP.BINPUT:
+          this.memo.set(this.u8(), this.top());
+          break;
+        case OP.LONG_BINPUT:
+          this.memo.set(this.view.getUint32(this.take(4), true), this.top());
+          break;
+        case OP.MEMOIZE:
+          this.memo.set(this.memo.size, this.top());
+          break;
+        case OP.BINGET:
+          this.push(this.memoGet(this.u8()));
+          break;
+        case OP.LONG_BINGET:
+          this.push(this.memoGet(this.view.getUint32(this.take(4), true)));
+          break;
 
         case OP.GLOBAL: {
           const module = this.line();

@@ -1,14 +1,7 @@
 import { writeFileAtomic } from './atomic_write';
 import { DType, DTYPE_SIZE, NamedTensor, numelOf } from './named_tensor';
 import { readWholeFile } from './read_whole_file';
-import {
-  arrayTypeName,
-  assertLittleEndianHost,
-  bytesOfTensorData,
-  isDataOfDType,
-  isDType,
-  tensorDataFromBytes,
-} from './tensor_bytes';
+import { arrayTypeName, assertLittleEndianHost, bytesOfTensorData, isDataOfDType, isDType, tensorDataFromBytes } from './tensor_bytes';
 
 /**
  * safetensors: u64 little-endian header length N, N bytes of JSON
@@ -25,9 +18,7 @@ const METADATA_KEY = '__metadata__';
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const CORRUPT = 'the file is truncated or corrupt; re-save or re-download it';
 /** dtypes the format defines that NamedTensor cannot carry. */
-const FOREIGN_DTYPES = new Set([
-  'U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64',
-]);
+const FOREIGN_DTYPES = new Set(['U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 
 export function readSafetensors(path: string): SafetensorsContent {
   let buf: Buffer;
@@ -63,9 +54,7 @@ export function parseSafetensors(buf: Buffer, source: string): SafetensorsConten
 
   let headerText = '';
   try {
-    headerText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-      buf.subarray(8, 8 + headerLength),
-    );
+    headerText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf.subarray(8, 8 + headerLength));
   } catch {
     fail('the header is not valid UTF-8');
   }
@@ -116,10 +105,7 @@ export function parseSafetensors(buf: Buffer, source: string): SafetensorsConten
       fail(`${where}: shape must be an array of non-negative integers, but it is ${describeJson(shape)}`);
     }
     const offsets = info.data_offsets;
-    if (
-      !Array.isArray(offsets) || offsets.length !== 2 ||
-      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
-    ) {
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       fail(`${where}: data_offsets must be [begin, end] with non-negative integers, but it is ${describeJson(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
@@ -130,10 +116,7 @@ export function parseSafetensors(buf: Buffer, source: string): SafetensorsConten
     const dims = shape as number[];
     const needed = dims.reduce((acc, d) => acc * BigInt(d), 1n) * BigInt(DTYPE_SIZE[dtype as DType]);
     if (needed !== BigInt(end - begin)) {
-      fail(
-        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but dtype ${dtype} ` +
-          `with shape [${dims.join(', ')}] needs ${needed}`,
-      );
+      fail(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but dtype ${dtype} ` + `with shape [${dims.join(', ')}] needs ${needed}`);
     }
     entries.push({ name, dtype: dtype as DType, shape: dims, begin, end });
   }
@@ -170,17 +153,16 @@ export function parseSafetensors(buf: Buffer, source: string): SafetensorsConten
  * The file as a list of buffers (length field, header, then each tensor's bytes viewing its
  * typed array, in the given order), ready for a vectored or atomic write.
  */
-export function serializeSafetensors(
-  tensors: readonly NamedTensor[],
-  metadata: Readonly<Record<string, string>> = {},
-): Buffer[] {
+export function serializeSafetensors(tensors: readonly NamedTensor[], metadata: Readonly<Record<string, string>> = {}): Buffer[] {
   assertLittleEndianHost();
   const names = new Set<string>();
   const parts: string[] = [];
   const metadataKeys = Object.keys(metadata);
   for (const key of metadataKeys) {
     if (typeof metadata[key] !== 'string') {
-      throw new Error(`cannot save safetensors: metadata ${JSON.stringify(key)} must be a string, but it is ${describeJson(metadata[key])}; convert it with String() or JSON.stringify()`);
+      throw new Error(
+        `cannot save safetensors: metadata ${JSON.stringify(key)} must be a string, but it is ${describeJson(metadata[key])}; convert it with String() or JSON.stringify()`,
+      );
     }
   }
   if (metadataKeys.length > 0) parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
@@ -219,11 +201,7 @@ export function serializeSafetensors(
 }
 
 /** Serializes and writes atomically (temp file + fsync + rename). */
-export function writeSafetensors(
-  path: string,
-  tensors: readonly NamedTensor[],
-  metadata?: Readonly<Record<string, string>>,
-): void {
+export function writeSafetensors(path: string, tensors: readonly NamedTensor[], metadata?: Readonly<Record<string, string>>): void {
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 

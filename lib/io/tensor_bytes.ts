@@ -46,9 +46,7 @@ export function tensorDataFromBytes(bytes: Uint8Array, dtype: DType, numel: numb
   assertLittleEndianHost();
   const size = DTYPE_SIZE[dtype];
   if (bytes.byteLength !== numel * size) {
-    throw new Error(
-      `internal error: ${bytes.byteLength} bytes cannot hold ${numel} elements of ${dtype}`,
-    );
+    throw new Error(`internal error: ${bytes.byteLength} bytes cannot hold ${numel} elements of ${dtype}`);
   }
   const Ctor = ARRAY_TYPE[dtype];
   if (bytes.byteOffset % size === 0) return new Ctor(bytes.buffer, bytes.byteOffset, numel);
@@ -70,8 +68,6 @@ export function bytesOfTensorData(data: TensorData): Buffer {
 
 export function assertLittleEndianHost(): void {
   if (os.endianness() !== 'LE') {
-    throw new Error(
-      'bertrun reads and writes tensor files on little-endian machines only; this machine is big-endian',
-    );
+    throw new Error('bertrun reads and writes tensor files on little-endian machines only; this machine is big-endian');
   }
 }

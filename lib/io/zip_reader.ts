@@ -103,10 +103,7 @@ export class ZipReader {
         this.fail(`${where} decompresses to ${data.length} bytes, not the ${e.uncompressedSize} its header says`);
       }
     } else {
-      return this.fail(
-        `${where} uses compression method ${e.method}`,
-        'bertrun reads stored and deflated entries only; re-save the file with torch.save',
-      );
+      return this.fail(`${where} uses compression method ${e.method}`, 'bertrun reads stored and deflated entries only; re-save the file with torch.save');
     }
     if (this.verifyCrc && crc32(data) !== e.crc32) this.fail(`${where} fails its CRC-32 check`);
     return data;

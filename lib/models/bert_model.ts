@@ -7,8 +7,17 @@ import type { NamedTensor } from '../io/named_tensor';
 import { writeFileAtomic } from '../io/atomic_write';
 import { writeSafetensors } from '../io/safetensors';
 import {
-  native, type ForwardBackwardOptions, type ForwardOptions, type GradScalerOptions, type GradientSyncStats, type MixedPrecision, type NativeBatch,
-  type NativeModel, type NativeModelInfo, type StepOptions, type StepResult,
+  native,
+  type ForwardBackwardOptions,
+  type ForwardOptions,
+  type GradScalerOptions,
+  type GradientSyncStats,
+  type MixedPrecision,
+  type NativeBatch,
+  type NativeModel,
+  type NativeModelInfo,
+  type StepOptions,
+  type StepResult,
 } from '../native';
 import type { ProcessGroup } from '../distributed/process_group';
 import { matchWeights, type WeightMatch } from './weight_names';
@@ -108,9 +117,7 @@ export class BertModel {
     }
     const configPath = path.join(dir, 'config.json');
     const fileConfig = readBertConfig(configPath);
-    const config = options.config
-      ? parseBertConfig(withOverrides(bertConfigToJson(fileConfig), options.config), `${configPath} (with overrides)`)
-      : fileConfig;
+    const config = options.config ? parseBertConfig(withOverrides(bertConfigToJson(fileConfig), options.config), `${configPath} (with overrides)`) : fileConfig;
     const model = new BertModel(config, task, options);
     const weights = findWeightsFile(dir);
     const report = await model.loadWeights(readWeights(weights), { ...options, source: weights });
@@ -156,7 +163,9 @@ export class BertModel {
       );
     }
     if (matched.length === 0 && tensors.length > 0) {
-      throw new Error(`${source}: none of its ${tensors.length} tensors matches a parameter of this ${TASK_ARCHITECTURES[this.task]}; is it a BERT checkpoint?`);
+      throw new Error(
+        `${source}: none of its ${tensors.length} tensors matches a parameter of this ${TASK_ARCHITECTURES[this.task]}; is it a BERT checkpoint?`,
+      );
     }
     await this.enqueue(() => this.handle.loadStateDict(matched));
     return report;

@@ -17,7 +17,7 @@ export function findWeightsFile(dir: string): string {
   }
   throw new Error(
     `no model weights in ${dir}: expected ${SAFETENSORS_NAME}, ${SAFETENSORS_INDEX} or ${PYTORCH_BIN}. ` +
-      'Fix: point to a directory written by savePretrained() or by transformers\' save_pretrained().',
+      "Fix: point to a directory written by savePretrained() or by transformers' save_pretrained().",
   );
 }
 
@@ -33,7 +33,7 @@ function readShardedSafetensors(indexFile: string): NamedTensor[] {
   try {
     index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as typeof index;
   } catch (e) {
-    throw new Error(`${indexFile}: cannot read the shard index (${(e as Error).message})`);
+    throw new Error(`${indexFile}: cannot read the shard index (${(e as Error).message})`, { cause: e });
   }
   if (!index.weight_map || typeof index.weight_map !== 'object') {
     throw new Error(`${indexFile}: field "weight_map" is missing; the index is corrupt`);

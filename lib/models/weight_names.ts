@@ -30,11 +30,7 @@ export interface WeightMatch {
   mismatchedKeys: Array<{ name: string; checkpointShape: number[]; modelShape: number[] }>;
 }
 
-export function matchWeights(
-  checkpoint: readonly NamedTensor[],
-  modelShapes: ReadonlyMap<string, readonly number[]>,
-  modelHasPrefix: boolean,
-): WeightMatch {
+export function matchWeights(checkpoint: readonly NamedTensor[], modelShapes: ReadonlyMap<string, readonly number[]>, modelHasPrefix: boolean): WeightMatch {
   const candidates = checkpoint.filter((t) => !isIgnorable(t.name));
   const fileHasPrefix = candidates.some((t) => t.name.startsWith(BASE_MODEL_PREFIX));
   const rename = (name: string): string => {

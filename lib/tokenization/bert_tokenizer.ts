@@ -112,7 +112,7 @@ export class BertTokenizer {
     try {
       natives = await this.native.encodeBatch(flat, { addSpecialTokens: false });
     } catch (err) {
-      throw new Error(`tokenization failed: ${(err as Error).message}`);
+      throw new Error(`tokenization failed: ${(err as Error).message}`, { cause: err });
     }
     let next = 0;
     return texts.map((group, i) => {
@@ -121,7 +121,7 @@ export class BertTokenizer {
       try {
         return encodeInput(tokenized, plan, this.specials);
       } catch (err) {
-        throw new Error(inputs.length > 1 ? `input ${i}: ${(err as Error).message}` : (err as Error).message);
+        throw new Error(inputs.length > 1 ? `input ${i}: ${(err as Error).message}` : (err as Error).message, { cause: err });
       }
     });
   }

@@ -14,7 +14,11 @@ export function encodeInput(texts: readonly TokenizedText[], plan: EncodePlan, s
   const ranges = lengths.map((length, i) => windowRanges(length, targets[i], stride));
   const combos: TokenRange[][] = texts.length === 1 ? ranges[0].map((r) => [r]) : pairWindows(ranges[0], ranges[1]);
   const build = (combo: readonly TokenRange[]): Encoding =>
-    assemble(combo.map((range, i) => ({ text: texts[i], range })), plan.addSpecialTokens ? specials : null, plan.returnOffsets);
+    assemble(
+      combo.map((range, i) => ({ text: texts[i], range })),
+      plan.addSpecialTokens ? specials : null,
+      plan.returnOffsets,
+    );
   const main = build(combos[0]);
   if (plan.returnOverflowing) main.overflowing = combos.slice(1).map(build);
   return main;

@@ -74,9 +74,7 @@ export function planEncode(options: EncodeOptions, kinds: { single: boolean; pai
     throw new Error(`truncation must be one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, true or false; got ${JSON.stringify(truncation)}`);
   }
   const strategy: TruncationStrategy | null =
-    truncation === true ? 'longest_first'
-    : truncation === false ? null
-    : truncation ?? (maxLength !== undefined ? 'longest_first' : null);
+    truncation === true ? 'longest_first' : truncation === false ? null : (truncation ?? (maxLength !== undefined ? 'longest_first' : null));
   const plan: EncodePlan = { truncation: null, returnOverflowing, returnOffsets: options.returnOffsets ?? false, addSpecialTokens };
   if (strategy === null) return plan;
 

@@ -30,11 +30,7 @@ export interface SpecialTokenIds {
  * `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]` (without the special tokens when `specials` is null),
  * A and B being the given token ranges of the texts; token type 1 covers B and its `[SEP]`.
  */
-export function assemble(
-  parts: ReadonlyArray<{ text: TokenizedText; range: TokenRange }>,
-  specials: SpecialTokenIds | null,
-  alignment: boolean,
-): Encoding {
+export function assemble(parts: ReadonlyArray<{ text: TokenizedText; range: TokenRange }>, specials: SpecialTokenIds | null, alignment: boolean): Encoding {
   const inputIds: number[] = [];
   const tokenTypeIds: number[] = [];
   const offsets: Array<[number, number]> = [];

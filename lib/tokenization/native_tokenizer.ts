@@ -15,6 +15,7 @@ export function createNativeTokenizer(json: TokenizerJson, source: string): Toke
     throw new Error(
       `the tokenizers library could not load ${source} (${(err as Error).message}): re-save the tokenizer with a ` +
         'recent transformers, or delete tokenizer.json to build it from vocab.txt',
+      { cause: err },
     );
   }
 }

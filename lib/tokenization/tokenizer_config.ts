@@ -46,7 +46,11 @@ export interface StatedSettings {
 }
 
 const SPECIAL_KEYS: ReadonlyArray<[keyof SpecialTokens, string]> = [
-  ['unk', 'unk_token'], ['sep', 'sep_token'], ['pad', 'pad_token'], ['cls', 'cls_token'], ['mask', 'mask_token'],
+  ['unk', 'unk_token'],
+  ['sep', 'sep_token'],
+  ['pad', 'pad_token'],
+  ['cls', 'cls_token'],
+  ['mask', 'mask_token'],
 ];
 
 /**
@@ -130,10 +134,7 @@ export function tokenizerConfigText(settings: BertTokenizerSettings): string {
   };
   // JSON.stringify writes 1e30 as "1e+30", which Python reads as a float; transformers expects
   // the integer, and BigInt prints the double's exact integer value (int(1e30) in Python).
-  return `${JSON.stringify(config, null, 2)}\n`.replace(
-    `"${MODEL_MAX_LENGTH_PLACEHOLDER}"`,
-    BigInt(settings.modelMaxLength).toString(),
-  );
+  return `${JSON.stringify(config, null, 2)}\n`.replace(`"${MODEL_MAX_LENGTH_PLACEHOLDER}"`, BigInt(settings.modelMaxLength).toString());
 }
 
 const MODEL_MAX_LENGTH_PLACEHOLDER = '@@bertrun:model_max_length@@';
@@ -152,15 +153,15 @@ function readJsonObject(file: string): Record<string, unknown> | null {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`could not read ${file}: ${(err as Error).message}`);
+    throw new Error(`could not read ${file}: ${(err as Error).message}`, { cause: err });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(
-      `${file} is not valid JSON (${(err as Error).message}): repair it, or delete it to use transformers' BertTokenizer defaults`,
-    );
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}): repair it, or delete it to use transformers' BertTokenizer defaults`, {
+      cause: err,
+    });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error(`${file} must hold a JSON object`);

@@ -3,9 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readVocabFile } from './vocab_file';
-import {
-  BertTokenizerSettings, SpecialTokens, StatedSettings, readStatedSettings, resolveSettings,
-} from './tokenizer_config';
+import { BertTokenizerSettings, SpecialTokens, StatedSettings, readStatedSettings, resolveSettings } from './tokenizer_config';
 import { TokenizerJson, bertNormalizerJson, bertTokenizerJson, isBertNormalizer, modelVocab, parseTokenizerJson } from './tokenizer_json';
 
 export interface TokenizerSource {
@@ -35,8 +33,10 @@ export function readTokenizerDirectory(dir: string): TokenizerSource {
   try {
     stat = fs.statSync(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`could not read ${dir}: ${(err as Error).message}`);
-    throw new Error(`tokenizer directory ${dir} does not exist: pass a directory holding tokenizer.json or vocab.txt (a Hugging Face model directory)`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`could not read ${dir}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`tokenizer directory ${dir} does not exist: pass a directory holding tokenizer.json or vocab.txt (a Hugging Face model directory)`, {
+      cause: err,
+    });
   }
   if (!stat.isDirectory()) {
     throw new Error(`${dir} is not a directory: pass the model directory, or use BertTokenizer.fromVocab for a single vocab.txt`);
@@ -70,7 +70,7 @@ function fromTokenizerJson(jsonFile: string, stated: StatedSettings): TokenizerS
   try {
     text = fs.readFileSync(jsonFile, 'utf8');
   } catch (err) {
-    throw new Error(`could not read ${jsonFile}: ${(err as Error).message}`);
+    throw new Error(`could not read ${jsonFile}: ${(err as Error).message}`, { cause: err });
   }
   const json = parseTokenizerJson(text, jsonFile);
   const fromNormalizer: Partial<BertTokenizerSettings> = isBertNormalizer(json.normalizer)

@@ -50,6 +50,7 @@ export function parseTokenizerJson(text: string, file: string): TokenizerJson {
     throw new Error(
       `${file} is not valid JSON (${(err as Error).message}): the file is damaged or incomplete; download it again, ` +
         'or delete it to build the tokenizer from vocab.txt and tokenizer_config.json',
+      { cause: err },
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -14,9 +14,9 @@ export function readVocabFile(file: string): Map<string, number> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new Error(`vocabulary file ${file} does not exist: pass the vocab.txt of a BERT model (one WordPiece token per line)`);
+      throw new Error(`vocabulary file ${file} does not exist: pass the vocab.txt of a BERT model (one WordPiece token per line)`, { cause: err });
     }
-    throw new Error(`could not read vocabulary file ${file}: ${(err as Error).message}`);
+    throw new Error(`could not read vocabulary file ${file}: ${(err as Error).message}`, { cause: err });
   }
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

@@ -12,7 +12,11 @@ export type TokenRange = readonly [number, number];
  */
 export function windowRanges(length: number, maxLength: number, stride: number): TokenRange[] {
   if (maxLength >= length) return [[0, length]];
-  if (maxLength === 0) return [[0, 0], [0, length]];
+  if (maxLength === 0)
+    return [
+      [0, 0],
+      [0, length],
+    ];
   const ranges: TokenRange[] = [];
   for (let start = 0; ; start += maxLength - stride) {
     const end = Math.min(start + maxLength, length);

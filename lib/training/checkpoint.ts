@@ -124,7 +124,7 @@ export function readTrainerState(dir: string): TrainerState {
   try {
     state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as TrainerState;
   } catch (e) {
-    throw new Error(`${stateFile}: not valid JSON (${(e as Error).message}); the checkpoint is corrupt`);
+    throw new Error(`${stateFile}: not valid JSON (${(e as Error).message}); the checkpoint is corrupt`, { cause: e });
   }
   for (const field of ['global_step', 'data_position', 'log_history', 'pending_loss'] as const) {
     if (state[field] === undefined) throw new Error(`${stateFile}: field "${field}" is missing; was it written by bertrun?`);
@@ -163,7 +163,9 @@ export function latestIntactCheckpoint(outputDir: string, warn: (line: string) =
 export function assertIntactCheckpoint(dir: string): void {
   const problem = verifyManifest(dir);
   if (problem !== undefined) {
-    throw new Error(`resume_from_checkpoint: ${dir} is not an intact checkpoint: ${problem}. Fix: resume from another checkpoint-<step> directory, or use --resume_from_checkpoint latest to take the newest intact one.`);
+    throw new Error(
+      `resume_from_checkpoint: ${dir} is not an intact checkpoint: ${problem}. Fix: resume from another checkpoint-<step> directory, or use --resume_from_checkpoint latest to take the newest intact one.`,
+    );
   }
 }
 

@@ -76,7 +76,9 @@ export function removePreviousCheckpoints(outputDir: string): string[] {
 export function describeLeftovers(report: LeftoverReport): string | undefined {
   const parts: string[] = [];
   if (report.removed.length > 0) {
-    parts.push(`removed ${report.removed.length} temporary file(s)/directories left by an interrupted run (${(report.bytes / 1e6).toFixed(1)} MB): ${report.removed.join(', ')}`);
+    parts.push(
+      `removed ${report.removed.length} temporary file(s)/directories left by an interrupted run (${(report.bytes / 1e6).toFixed(1)} MB): ${report.removed.join(', ')}`,
+    );
   }
   if (report.restored.length > 0) parts.push(`restored ${report.restored.join(', ')} (its replacement was never completed)`);
   return parts.length > 0 ? parts.join('; ') : undefined;

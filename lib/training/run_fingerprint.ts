@@ -18,10 +18,29 @@ export type RunFingerprint = Record<string, string | number | boolean | null>;
  * transport settings, and the eval batch size.
  */
 const RESULT_ARGUMENTS = [
-  'per_device_train_batch_size', 'gradient_accumulation_steps', 'learning_rate', 'weight_decay', 'adam_beta1', 'adam_beta2',
-  'adam_epsilon', 'max_grad_norm', 'num_train_epochs', 'max_steps', 'lr_scheduler_type', 'warmup_ratio', 'warmup_steps', 'seed',
-  'group_by_length', 'dataloader_drop_last', 'fp16', 'bf16', 'loss_scale_init', 'loss_scale_growth_factor',
-  'loss_scale_backoff_factor', 'loss_scale_growth_interval', 'auto_find_batch_size',
+  'per_device_train_batch_size',
+  'gradient_accumulation_steps',
+  'learning_rate',
+  'weight_decay',
+  'adam_beta1',
+  'adam_beta2',
+  'adam_epsilon',
+  'max_grad_norm',
+  'num_train_epochs',
+  'max_steps',
+  'lr_scheduler_type',
+  'warmup_ratio',
+  'warmup_steps',
+  'seed',
+  'group_by_length',
+  'dataloader_drop_last',
+  'fp16',
+  'bf16',
+  'loss_scale_init',
+  'loss_scale_growth_factor',
+  'loss_scale_backoff_factor',
+  'loss_scale_growth_interval',
+  'auto_find_batch_size',
 ] as const satisfies ReadonlyArray<keyof TrainingArguments>;
 
 export function runFingerprint(args: TrainingArguments, worldSize: number, train: readonly TextFeature[], sources: RunFingerprint = {}): RunFingerprint {

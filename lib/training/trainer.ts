@@ -12,8 +12,16 @@ import type { BertTokenizer } from '../tokenization/bert_tokenizer';
 import { native } from '../native';
 import type { NamedTensor } from '../io/named_tensor';
 import {
-  assertIntactCheckpoint, checkpointDir, latestIntactCheckpoint, readCheckpoint, readFingerprint, readTrainerState, rotateCheckpoints, writeCheckpoint,
-  type LogEntry, type TrainerState,
+  assertIntactCheckpoint,
+  checkpointDir,
+  latestIntactCheckpoint,
+  readCheckpoint,
+  readFingerprint,
+  readTrainerState,
+  rotateCheckpoints,
+  writeCheckpoint,
+  type LogEntry,
+  type TrainerState,
 } from './checkpoint';
 import { describeLeftovers, removeLeftovers, removePreviousCheckpoints } from './output_dir_leftovers';
 import { fingerprintDifferences, runFingerprint, type RunFingerprint } from './run_fingerprint';
@@ -104,10 +112,20 @@ export class Trainer {
   private freshState(batchSize: number): TrainerState {
     const a = this.o.args;
     return {
-      global_step: 0, epoch: 0, max_steps: 0, num_train_epochs: a.num_train_epochs, logging_steps: a.logging_steps,
-      eval_steps: a.eval_steps ?? a.logging_steps, save_steps: a.save_steps, train_batch_size: batchSize,
-      log_history: [], best_metric: null, best_model_checkpoint: null, data_position: { epoch: 0, batches_done: 0 },
-      pending_loss: { sum: 0, count: 0 }, skipped_steps: 0,
+      global_step: 0,
+      epoch: 0,
+      max_steps: 0,
+      num_train_epochs: a.num_train_epochs,
+      logging_steps: a.logging_steps,
+      eval_steps: a.eval_steps ?? a.logging_steps,
+      save_steps: a.save_steps,
+      train_batch_size: batchSize,
+      log_history: [],
+      best_metric: null,
+      best_model_checkpoint: null,
+      data_position: { epoch: 0, batches_done: 0 },
+      pending_loss: { sum: 0, count: 0 },
+      skipped_steps: 0,
     };
   }
 
@@ -135,7 +153,9 @@ export class Trainer {
     const train = this.o.train;
     if (!train || train.length === 0) throw new Error('no training examples: the train dataset is empty. Fix: check --train_file / --data_dir.');
     if (args.auto_find_batch_size && this.o.distributed) {
-      throw new Error('auto_find_batch_size works in a single process only: ranks could settle on different batch sizes. Fix: drop --auto_find_batch_size or run one process.');
+      throw new Error(
+        'auto_find_batch_size works in a single process only: ranks could settle on different batch sizes. Fix: drop --auto_find_batch_size or run one process.',
+      );
     }
     this.fingerprint = runFingerprint(args, this.worldSize, train, this.o.runSources);
     if (this.isMain) {
@@ -201,14 +221,23 @@ export class Trainer {
     const lengths = train.map((f) => f.inputIds.length);
     // The single-process order with the global batch; each rank then takes its share of each batch.
     const globalBatchSize = batchSize * this.worldSize;
-    const orderOptions = { batchSize: globalBatchSize, shuffle: true, seed: args.seed, groupByLength: args.group_by_length, dropLast: args.dataloader_drop_last };
+    const orderOptions = {
+      batchSize: globalBatchSize,
+      shuffle: true,
+      seed: args.seed,
+      groupByLength: args.group_by_length,
+      dropLast: args.dataloader_drop_last,
+    };
     const batchesPerEpoch = batchOrder(lengths, 0, orderOptions).length;
-    if (batchesPerEpoch === 0) throw new Error(`the train dataset (${train.length} examples) gives no full batch of ${globalBatchSize} with dataloader_drop_last`);
+    if (batchesPerEpoch === 0)
+      throw new Error(`the train dataset (${train.length} examples) gives no full batch of ${globalBatchSize} with dataloader_drop_last`);
     const accumulation = args.gradient_accumulation_steps;
     const stepsPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
     const totalSteps = args.max_steps > 0 ? args.max_steps : Math.ceil(args.num_train_epochs * stepsPerEpoch);
     const schedule: ScheduleOptions = {
-      name: args.lr_scheduler_type, baseLr: args.learning_rate, totalSteps,
+      name: args.lr_scheduler_type,
+      baseLr: args.learning_rate,
+      totalSteps,
       warmupSteps: warmupStepsFor(totalSteps, args.warmup_steps, args.warmup_ratio),
     };
     this.state.max_steps = totalSteps;
@@ -217,7 +246,12 @@ export class Trainer {
     await model.configureOptimizer({ beta1: args.adam_beta1, beta2: args.adam_beta2, eps: args.adam_epsilon, weightDecay: args.weight_decay });
     await model.configureGradScaler(
       args.fp16
-        ? { initScale: args.loss_scale_init, growthFactor: args.loss_scale_growth_factor, backoffFactor: args.loss_scale_backoff_factor, growthInterval: args.loss_scale_growth_interval }
+        ? {
+            initScale: args.loss_scale_init,
+            growthFactor: args.loss_scale_growth_factor,
+            backoffFactor: args.loss_scale_backoff_factor,
+            growthInterval: args.loss_scale_growth_interval,
+          }
         : null,
     );
     if (this.o.distributed) await model.attachProcessGroup(this.o.distributed, { bucketCapMb: args.ddp_bucket_cap_mb });
@@ -243,7 +277,10 @@ export class Trainer {
       const batches = batchOrder(lengths, epoch, orderOptions);
       const mine = this.o.distributed ? shardBatches(batches, this.o.distributed.rank, this.worldSize) : batches;
       for (let b = skip; b < batches.length && this.state.global_step < totalSteps; b++) {
-        const batch = collate(mine[b].map((i) => train[i]), this.collateOptions());
+        const batch = collate(
+          mine[b].map((i) => train[i]),
+          this.collateOptions(),
+        );
         // Gradients are averaged over the ranks only on the micro-step that ends an accumulation.
         const stepsAfter = (b + 1) % accumulation === 0 || b + 1 === batches.length;
         try {
@@ -257,7 +294,10 @@ export class Trainer {
 
         const logNow = (this.state.global_step + 1) % args.logging_steps === 0;
         const result = await model.step({
-          lr: lrAt(this.state.global_step), maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined, zeroGrad: true, readGradNorm: logNow,
+          lr: lrAt(this.state.global_step),
+          maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined,
+          zeroGrad: true,
+          readGradNorm: logNow,
         });
         if (result.skipped) this.state.skipped_steps++;
         this.state.global_step++;
@@ -267,8 +307,14 @@ export class Trainer {
         this.progress.update(step, totalSteps, `epoch ${this.state.epoch.toFixed(2)}`);
         if (logNow) {
           const seconds = (Date.now() - logClock) / 1000;
-          const scaling: Record<string, number> = result.lossScale !== undefined ? { loss_scale: result.lossScale, skipped_steps: this.state.skipped_steps } : {};
-          await this.logTrainingLoss({ learning_rate: lrAt(step), grad_norm: result.gradNorm ?? Number.NaN, samples_per_second: samplesSinceLog / seconds, ...scaling });
+          const scaling: Record<string, number> =
+            result.lossScale !== undefined ? { loss_scale: result.lossScale, skipped_steps: this.state.skipped_steps } : {};
+          await this.logTrainingLoss({
+            learning_rate: lrAt(step),
+            grad_norm: result.gradNorm ?? Number.NaN,
+            samples_per_second: samplesSinceLog / seconds,
+            ...scaling,
+          });
           samplesSinceLog = 0;
           logClock = Date.now();
         }
@@ -369,7 +415,10 @@ export class Trainer {
     if (wasTraining) await model.train();
     if (group) {
       const parts = await group.allgather({ rows, lossSum, lossCount }, 'all-gather of evaluation outputs');
-      rows = mergeEvaluationShards(parts.map((p) => p.rows), all.length);
+      rows = mergeEvaluationShards(
+        parts.map((p) => p.rows),
+        all.length,
+      );
       lossSum = parts.reduce((a, p) => a + p.lossSum, 0);
       lossCount = parts.reduce((a, p) => a + p.lossCount, 0);
     }
@@ -449,7 +498,8 @@ export class Trainer {
     if (evaluated && args.metric_for_best_model) {
       const key = args.metric_for_best_model.startsWith('eval_') ? args.metric_for_best_model : `eval_${args.metric_for_best_model}`;
       const value = evaluated[key];
-      if (value === undefined) throw new Error(`metric_for_best_model "${args.metric_for_best_model}" is not among the evaluation metrics: ${Object.keys(evaluated).join(', ')}`);
+      if (value === undefined)
+        throw new Error(`metric_for_best_model "${args.metric_for_best_model}" is not among the evaluation metrics: ${Object.keys(evaluated).join(', ')}`);
       const better = this.state.best_metric === null || (args.greater_is_better ? value > this.state.best_metric : value < this.state.best_metric);
       if (better) {
         this.state.best_metric = value;

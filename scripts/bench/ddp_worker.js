@@ -5,7 +5,15 @@ const { ProcessGroup } = require('../../dist/lib/distributed/process_group');
 const { readDistributedEnvironment } = require('../../dist/lib/distributed/environment');
 
 const [steps, warmup, globalBatch, seq] = process.argv.slice(2).map(Number);
-const CONFIG = { vocab_size: 30522, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 512, num_labels: 2 };
+const CONFIG = {
+  vocab_size: 30522,
+  hidden_size: 256,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  intermediate_size: 1024,
+  max_position_embeddings: 512,
+  num_labels: 2,
+};
 
 function batchOf(size, seed) {
   let x = seed >>> 0;

@@ -16,31 +16,90 @@ const fs = require('fs');
 const path = require('path');
 
 const SUBJECTS = [
-  'the movie', 'the hotel', 'the restaurant', 'the new phone', 'the book', 'the concert', 'the museum tour', 'the flight',
-  'the coffee', 'the laptop', 'the service', 'the apartment', 'the lecture', 'the game', 'the hike', 'the camera',
-  'the pizza', 'the train ride', 'the software update', 'the meeting', 'the beach', 'the headphones', 'the play', 'the course',
-  'the bakery', 'the gym', 'the dentist', 'the car rental', 'the festival', 'the podcast', 'the bike shop', 'the spa',
+  'the movie',
+  'the hotel',
+  'the restaurant',
+  'the new phone',
+  'the book',
+  'the concert',
+  'the museum tour',
+  'the flight',
+  'the coffee',
+  'the laptop',
+  'the service',
+  'the apartment',
+  'the lecture',
+  'the game',
+  'the hike',
+  'the camera',
+  'the pizza',
+  'the train ride',
+  'the software update',
+  'the meeting',
+  'the beach',
+  'the headphones',
+  'the play',
+  'the course',
+  'the bakery',
+  'the gym',
+  'the dentist',
+  'the car rental',
+  'the festival',
+  'the podcast',
+  'the bike shop',
+  'the spa',
 ];
 const GOOD = ['excellent', 'wonderful', 'great', 'fantastic', 'superb', 'delightful', 'impressive', 'enjoyable', 'brilliant', 'lovely'];
 const BAD = ['terrible', 'awful', 'disappointing', 'horrible', 'dreadful', 'poor', 'unpleasant', 'mediocre', 'dismal', 'annoying'];
 const GOOD_VERBS = ['I loved', 'we really enjoyed', 'everyone praised', 'my friends recommended', 'I would happily repeat'];
 const BAD_VERBS = ['I hated', 'we regretted', 'everyone complained about', 'my friends warned me about', 'I would never repeat'];
 const FACTS = [
-  'opened in {year}', 'is located near the station', 'was discussed in the newspaper', 'had its price listed online',
-  'took place on a {day}', 'attracted many people', 'is run by a small company', 'was mentioned on the radio',
-  'changed owners in {year}', 'is open until nine on {day}s', 'was booked by my neighbour', 'has a page on the city website',
+  'opened in {year}',
+  'is located near the station',
+  'was discussed in the newspaper',
+  'had its price listed online',
+  'took place on a {day}',
+  'attracted many people',
+  'is run by a small company',
+  'was mentioned on the radio',
+  'changed owners in {year}',
+  'is open until nine on {day}s',
+  'was booked by my neighbour',
+  'has a page on the city website',
 ];
 const FILLER = [
-  'we got there shortly after lunch', 'the weather was cloudy all afternoon', 'my cousin came along with her two kids',
-  'parking took about ten minutes', 'the tickets were booked a month in advance', 'there was a queue at the entrance',
-  'it was the second time we went', 'the staff wore blue uniforms', 'we sat near the window', 'it was a {day} in {month}',
-  'I read about it in a magazine', 'we left around six in the evening', 'the bus stop is right across the street',
-  'it was part of a weekend trip', 'my sister had suggested it weeks ago', 'there is a large clock on the wall',
-  'we paid by card', 'someone was playing music outside', 'the building is painted yellow', 'they also sell postcards',
-  'my colleague joined us later', 'the place was built in {year}', 'we took the number twelve tram',
-  'the menu is printed in three languages', 'a school group arrived at the same time', 'I wrote this note on the way home',
-  'the street was being repaired', 'we had walked there from the hotel', 'my phone battery was almost empty',
-  'the receipt listed everything twice', 'they close for two weeks in {month}', 'it was my first visit this year',
+  'we got there shortly after lunch',
+  'the weather was cloudy all afternoon',
+  'my cousin came along with her two kids',
+  'parking took about ten minutes',
+  'the tickets were booked a month in advance',
+  'there was a queue at the entrance',
+  'it was the second time we went',
+  'the staff wore blue uniforms',
+  'we sat near the window',
+  'it was a {day} in {month}',
+  'I read about it in a magazine',
+  'we left around six in the evening',
+  'the bus stop is right across the street',
+  'it was part of a weekend trip',
+  'my sister had suggested it weeks ago',
+  'there is a large clock on the wall',
+  'we paid by card',
+  'someone was playing music outside',
+  'the building is painted yellow',
+  'they also sell postcards',
+  'my colleague joined us later',
+  'the place was built in {year}',
+  'we took the number twelve tram',
+  'the menu is printed in three languages',
+  'a school group arrived at the same time',
+  'I wrote this note on the way home',
+  'the street was being repaired',
+  'we had walked there from the hotel',
+  'my phone battery was almost empty',
+  'the receipt listed everything twice',
+  'they close for two weeks in {month}',
+  'it was my first visit this year',
 ];
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTHS = ['January', 'March', 'April', 'June', 'July', 'September', 'October', 'December'];
@@ -62,7 +121,10 @@ function rng(seed) {
 
 const words = (s) => s.split(/\s+/).filter(Boolean);
 const fill = (r, s) =>
-  s.replace('{year}', String(1950 + r.pick(70))).replace('{day}', DAYS[r.pick(7)]).replace('{month}', MONTHS[r.pick(MONTHS.length)]);
+  s
+    .replace('{year}', String(1950 + r.pick(70)))
+    .replace('{day}', DAYS[r.pick(7)])
+    .replace('{month}', MONTHS[r.pick(MONTHS.length)]);
 
 function targetWords(r, o) {
   if (o.lengthDist === 'uniform') return o.minWords + r.pick(o.maxWords - o.minWords + 1);
@@ -144,13 +206,19 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const out = argv[0];
   if (!out || out.startsWith('--')) {
-    console.error('usage: node scripts/bench/make-variable-length-data.js OUT_DIR [--train N] [--dev N] [--min-words N] [--max-words N] [--length-dist loguniform|uniform] [--seed N]');
+    console.error(
+      'usage: node scripts/bench/make-variable-length-data.js OUT_DIR [--train N] [--dev N] [--min-words N] [--max-words N] [--length-dist loguniform|uniform] [--seed N]',
+    );
     process.exit(2);
   }
   const opt = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
   const o = {
-    train: Number(opt('train', 2000)), dev: Number(opt('dev', 500)), minWords: Number(opt('min-words', 5)),
-    maxWords: Number(opt('max-words', 60)), lengthDist: opt('length-dist', 'loguniform'), seed: Number(opt('seed', 1)),
+    train: Number(opt('train', 2000)),
+    dev: Number(opt('dev', 500)),
+    minWords: Number(opt('min-words', 5)),
+    maxWords: Number(opt('max-words', 60)),
+    lengthDist: opt('length-dist', 'loguniform'),
+    seed: Number(opt('seed', 1)),
   };
   const files = writeVariableLengthData(out, o);
   console.log(`wrote ${files.train} (${o.train} pairs) and ${files.dev} (${o.dev} pairs)`);

@@ -18,7 +18,17 @@ export function requireCompiledCli(): void {
 /** A 2-layer BERT without dropout (so runs with differently split batches can agree exactly). */
 export async function writeTinyModel(dir: string, overrides: Record<string, number> = {}): Promise<void> {
   const model = BertModel.fromConfig(
-    { vocab_size: 5 + WORDS.length, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 64, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, ...overrides },
+    {
+      vocab_size: 5 + WORDS.length,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 48,
+      max_position_embeddings: 64,
+      hidden_dropout_prob: 0,
+      attention_probs_dropout_prob: 0,
+      ...overrides,
+    },
     'base',
     { seed: 1 },
   );
@@ -58,7 +68,9 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
 
 export function startProcess(program: string, args: readonly string[], env: Record<string, string> = {}): Started {
   // A clean distributed environment: only what the test passes.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(RANK|LOCAL_RANK|WORLD_SIZE|LOCAL_WORLD_SIZE|GROUP_RANK|MASTER_ADDR|MASTER_PORT|TORCHELASTIC_.*)$/.test(k)));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(RANK|LOCAL_RANK|WORLD_SIZE|LOCAL_WORLD_SIZE|GROUP_RANK|MASTER_ADDR|MASTER_PORT|TORCHELASTIC_.*)$/.test(k)),
+  );
   const child = spawn(program, [...args], { env: { ...base, BERTRUN_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));

@@ -5,7 +5,15 @@ const { BertModel } = require('../../dist/lib/models/bert_model');
 const { ProcessGroup } = require('../../dist/lib/distributed/process_group');
 const { readDistributedEnvironment } = require('../../dist/lib/distributed/environment');
 
-const CONFIG = { vocab_size: 300, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 16, num_labels: 2 };
+const CONFIG = {
+  vocab_size: 300,
+  hidden_size: 32,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 16,
+  num_labels: 2,
+};
 
 (async () => {
   const environment = readDistributedEnvironment();
@@ -19,7 +27,10 @@ const CONFIG = { vocab_size: 300, hidden_size: 32, num_hidden_layers: 1, num_att
   for (let step = 1; step <= 4; step++) {
     const ids = Int32Array.from({ length: 16 }, (_, i) => 5 + ((i * 7 + step * 3 + environment.rank * 11) % 290));
     const inject = environment.rank === 1 && step === 2;
-    await model.forwardBackward({ shape: [2, 8], inputIds: ids, labels: new Int32Array([step % 2, environment.rank]) }, { lossScale: inject ? Number.POSITIVE_INFINITY : 1 });
+    await model.forwardBackward(
+      { shape: [2, 8], inputIds: ids, labels: new Int32Array([step % 2, environment.rank]) },
+      { lossScale: inject ? Number.POSITIVE_INFINITY : 1 },
+    );
     const result = await model.step({ lr: 1e-3, maxGradNorm: 1, zeroGrad: true });
     skipped.push(result.skipped);
     scale = result.lossScale;

@@ -8,7 +8,7 @@ export const MARKER = 7;
  */
 export function makeMarkerPairs(count: number, seed: number): TextFeature[] {
   let x = seed;
-  const rand = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) % n);
+  const rand = (n: number) => (x = (x * 1103515245 + 12345) % 2147483648) % n;
   return Array.from({ length: count }, () => {
     const a = Array.from({ length: 3 + rand(6) }, () => 10 + rand(50));
     const b = Array.from({ length: 3 + rand(6) }, () => 10 + rand(50));

@@ -8,10 +8,7 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 export function pythonPath(): string {
   const fromEnv = process.env.BERTRUN_PYTHON;
   if (fromEnv) return fromEnv;
-  const candidates = [
-    path.join(REPO_ROOT, '.venv', 'bin', 'python'),
-    path.join(REPO_ROOT, '.venv', 'Scripts', 'python.exe'),
-  ];
+  const candidates = [path.join(REPO_ROOT, '.venv', 'bin', 'python'), path.join(REPO_ROOT, '.venv', 'Scripts', 'python.exe')];
   return candidates.find((p) => fs.existsSync(p)) ?? 'python3';
 }
 
@@ -30,12 +27,13 @@ export function runPython(code: string, args: readonly string[] = []): string {
       throw new Error(
         `Python not found at ${python}. These tests compare against PyTorch/safetensors in Python: ` +
           'run `npm run setup` (it creates .venv with torch and safetensors) or set BERTRUN_PYTHON.',
+        { cause: err },
       );
     }
     const stderr = typeof e.stderr === 'string' ? e.stderr.trim() : '';
     const hint = /ModuleNotFoundError/.test(stderr)
       ? '\nA Python module is missing: run `npm run setup` (it installs torch and safetensors into .venv) or point BERTRUN_PYTHON at a Python that has them.'
       : '';
-    throw new Error(`${python} exited with status ${e.status ?? 'unknown'}:\n${stderr}${hint}`);
+    throw new Error(`${python} exited with status ${e.status ?? 'unknown'}:\n${stderr}${hint}`, { cause: err });
   }
 }

@@ -9,10 +9,21 @@ import { runPython } from '../helpers/python';
 import { byName, maxAbsDiff } from '../helpers/tensors';
 
 const CONFIG = {
-  vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24,
-  max_position_embeddings: 16, num_labels: 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+  vocab_size: 40,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 24,
+  max_position_embeddings: 16,
+  num_labels: 2,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
 };
-const BATCH = { shape: [2, 5] as [number, number], inputIds: new Int32Array([2, 7, 9, 11, 3, 2, 8, 3, 0, 0]), attentionMask: new Int32Array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]) };
+const BATCH = {
+  shape: [2, 5] as [number, number],
+  inputIds: new Int32Array([2, 7, 9, 11, 3, 2, 8, 3, 0, 0]),
+  attentionMask: new Int32Array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]),
+};
 
 let tmp: string;
 beforeEach(() => {
@@ -25,7 +36,14 @@ test('savePretrained writes the tokenizer given; fromPretrained loads it back (a
   const vocabSize = tokenizer.vocabSize;
   const model = BertModel.fromConfig({ ...CONFIG, vocab_size: vocabSize }, 'sequence-classification', { seed: 3 });
   await model.savePretrained(tmp, { tokenizer });
-  expect(fs.readdirSync(tmp).sort()).toEqual(['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);
+  expect(fs.readdirSync(tmp).sort()).toEqual([
+    'config.json',
+    'model.safetensors',
+    'special_tokens_map.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'vocab.txt',
+  ]);
   const loaded = await BertModel.fromPretrained(tmp, 'sequence-classification');
   expect(loaded.tokenizer).toBeDefined();
   const text = 'Héllo, WORLD! unaffable';
@@ -43,7 +61,12 @@ test('savePretrained -> fromPretrained round trip is bit-exact, with HF config.j
   await model.savePretrained(tmp);
   expect(fs.readdirSync(tmp).sort()).toEqual(['config.json', 'model.safetensors']);
   const config = JSON.parse(fs.readFileSync(path.join(tmp, 'config.json'), 'utf8'));
-  expect(config).toMatchObject({ model_type: 'bert', architectures: ['BertForSequenceClassification'], hidden_size: 16, id2label: { 0: 'LABEL_0', 1: 'LABEL_1' } });
+  expect(config).toMatchObject({
+    model_type: 'bert',
+    architectures: ['BertForSequenceClassification'],
+    hidden_size: 16,
+    id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+  });
 
   const bytes = fs.readFileSync(path.join(tmp, 'model.safetensors'));
   const headerLength = Number(bytes.readBigUInt64LE(0));
@@ -56,7 +79,12 @@ test('savePretrained -> fromPretrained round trip is bit-exact, with HF config.j
   const a = byName(await model.stateDict());
   const b = byName(await loaded.stateDict());
   expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
-  for (const [name, t] of a) expect(Buffer.from(b.get(name)!.data.buffer, b.get(name)!.data.byteOffset, b.get(name)!.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))).toBe(true);
+  for (const [name, t] of a)
+    expect(
+      Buffer.from(b.get(name)!.data.buffer, b.get(name)!.data.byteOffset, b.get(name)!.data.byteLength).equals(
+        Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      ),
+    ).toBe(true);
   const [x, y] = [await model.forward(BATCH), await loaded.forward(BATCH)];
   expect(maxAbsDiff(x.outputs.logits.data, y.outputs.logits.data)).toBe(0);
 });
@@ -131,7 +159,7 @@ test('fuzz: truncated or bit-flipped weight files never crash the process', asyn
     } else {
       // Flips land in the header half the time, where they break structure.
       const pos = i % 4 === 1 ? next() % Math.min(original.length, 8 + Number(original.readBigUInt64LE(0))) : next() % original.length;
-      damaged[pos] ^= 1 << next() % 8;
+      damaged[pos] ^= 1 << (next() % 8);
       bytes = damaged;
     }
     fs.writeFileSync(file, bytes);

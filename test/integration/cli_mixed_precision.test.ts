@@ -26,14 +26,36 @@ const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFi
 
 function trainArgs(out: string, extra: readonly string[]): string[] {
   return [
-    'train', '--model_name_or_path', modelDir, '--train_file', path.join(root, 'train.tsv'), '--validation_file', path.join(root, 'dev.tsv'),
-    '--output_dir', out, '--text_column', 'sentence', '--text_pair_column', 'none', '--learning_rate', '2e-3', '--per_device_train_batch_size', '16', '--disable_tqdm', '--report_to', 'none', ...extra,
+    'train',
+    '--model_name_or_path',
+    modelDir,
+    '--train_file',
+    path.join(root, 'train.tsv'),
+    '--validation_file',
+    path.join(root, 'dev.tsv'),
+    '--output_dir',
+    out,
+    '--text_column',
+    'sentence',
+    '--text_pair_column',
+    'none',
+    '--learning_rate',
+    '2e-3',
+    '--per_device_train_batch_size',
+    '16',
+    '--disable_tqdm',
+    '--report_to',
+    'none',
+    ...extra,
   ];
 }
 
 test('--bf16 trains the classification task to the accuracy of float32 (within 1 point)', async () => {
   const accuracy: Record<string, number> = {};
-  for (const [name, extra] of [['fp32', []], ['bf16', ['--bf16']]] as const) {
+  for (const [name, extra] of [
+    ['fp32', []],
+    ['bf16', ['--bf16']],
+  ] as const) {
     const out = path.join(root, `accuracy-${name}`);
     const run = await runCli(trainArgs(out, ['--do_eval', '--num_train_epochs', '4', '--save_strategy', 'no', '--logging_steps', '25', ...extra]));
     expect({ code: run.code, output: run.output.slice(-2000) }).toEqual({ code: 0, output: expect.any(String) });
@@ -48,7 +70,21 @@ test('--bf16 trains the classification task to the accuracy of float32 (within 1
 
 test('--fp16: overflowing steps are skipped and logged, the schedule waits for them, and a resumed run equals an uninterrupted one', async () => {
   // 2^24 overflows fp16 gradients (max 65504) at first: the scale halves on each skipped step.
-  const flags = ['--fp16', '--loss_scale_init', '16777216', '--loss_scale_growth_interval', '6', '--max_steps', '30', '--logging_steps', '5', '--save_steps', '15', '--warmup_steps', '10'];
+  const flags = [
+    '--fp16',
+    '--loss_scale_init',
+    '16777216',
+    '--loss_scale_growth_interval',
+    '6',
+    '--max_steps',
+    '30',
+    '--logging_steps',
+    '5',
+    '--save_steps',
+    '15',
+    '--warmup_steps',
+    '10',
+  ];
   const whole = path.join(root, 'fp16-whole');
   const first = await runCli(trainArgs(whole, flags));
   expect(first.code).toBe(0);
@@ -76,7 +112,8 @@ test('--fp16: overflowing steps are skipped and logged, the schedule waits for t
   const logged = (dir: string) =>
     (readJson(path.join(dir, 'trainer_state.json')).log_history as Array<Record<string, number>>).map(({ samples_per_second: _s, ...rest }) => rest);
   expect(logged(resumed)).toEqual(logged(whole));
-  const scales = (dir: string) => readSafetensors(path.join(dir, 'checkpoint-30', 'scaler.safetensors')).tensors.map((t) => Array.from(t.data as Float32Array | Int32Array));
+  const scales = (dir: string) =>
+    readSafetensors(path.join(dir, 'checkpoint-30', 'scaler.safetensors')).tensors.map((t) => Array.from(t.data as Float32Array | Int32Array));
   expect(fs.existsSync(path.join(resumed, 'checkpoint-30'))).toBe(true);
   expect(scales(resumed)).toEqual(scales(whole));
 });
@@ -101,26 +138,60 @@ describe('out of memory (address space capped with ulimit -v, so allocations rea
   let longModel: string;
   beforeAll(async () => {
     longModel = path.join(root, 'model-512');
-    await writeTinyModel(longModel, { max_position_embeddings: 512, hidden_size: 128, num_attention_heads: 4, intermediate_size: 256, attention_probs_dropout_prob: 0.1 });
-    const probe = `require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'))}).native();` +
+    await writeTinyModel(longModel, {
+      max_position_embeddings: 512,
+      hidden_size: 128,
+      num_attention_heads: 4,
+      intermediate_size: 256,
+      attention_probs_dropout_prob: 0.1,
+    });
+    const probe =
+      `require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'))}).native();` +
       "console.log(/VmSize:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])";
     capKb = Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).trim()) + 1024 * 1024;
     longFile = path.join(root, 'long.tsv');
     const words = ['cat', 'dog', 'red', 'blue', 'runs'];
-    const rows = Array.from({ length: 128 }, (_, i) => `${Array.from({ length: 500 }, (_, j) => words[(i * 7 + j * 3) % 5]).join(' ')}\t${i % 3 === 0 ? 'yes' : 'no'}`);
+    const rows = Array.from(
+      { length: 128 },
+      (_, i) => `${Array.from({ length: 500 }, (_, j) => words[(i * 7 + j * 3) % 5]).join(' ')}\t${i % 3 === 0 ? 'yes' : 'no'}`,
+    );
     fs.writeFileSync(longFile, ['sentence\tlabel', ...rows].join('\n') + '\n');
   });
 
   const capped = (out: string, extra: readonly string[]) =>
-    startProcess('bash', ['-c', `ulimit -v ${capKb} && exec "$0" "$@"`, process.execPath, CLI,
-      'train', '--model_name_or_path', longModel, '--train_file', longFile, '--output_dir', out, '--text_column', 'sentence', '--text_pair_column', 'none',
-      '--num_train_epochs', '1', '--disable_tqdm', '--report_to', 'none', '--save_strategy', 'no', ...extra]).done;
+    startProcess('bash', [
+      '-c',
+      `ulimit -v ${capKb} && exec "$0" "$@"`,
+      process.execPath,
+      CLI,
+      'train',
+      '--model_name_or_path',
+      longModel,
+      '--train_file',
+      longFile,
+      '--output_dir',
+      out,
+      '--text_column',
+      'sentence',
+      '--text_pair_column',
+      'none',
+      '--num_train_epochs',
+      '1',
+      '--disable_tqdm',
+      '--report_to',
+      'none',
+      '--save_strategy',
+      'no',
+      ...extra,
+    ]).done;
 
   test('the error names the batch size, sequence length, precision and the flags that help; the process exits cleanly', async () => {
     const run = await capped(path.join(root, 'oom'), ['--per_device_train_batch_size', '128', '--max_seq_length', '512', '--pad_to_max_length']);
     expect(run.signal).toBeNull();
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/out of memory in training on cpu at per_device_train_batch_size 128, sequence length 512, precision float32, gradient_checkpointing off: .*can't allocate memory/);
+    expect(run.output).toMatch(
+      /out of memory in training on cpu at per_device_train_batch_size 128, sequence length 512, precision float32, gradient_checkpointing off: .*can't allocate memory/,
+    );
     expect(run.output).toContain('Fix: --auto_find_batch_size');
     expect(run.output).toContain('--per_device_train_batch_size 64 --gradient_accumulation_steps 2');
     expect(run.output).toContain('--gradient_checkpointing');
@@ -137,8 +208,31 @@ describe('out of memory (address space capped with ulimit -v, so allocations rea
     expect(size).toBeGreaterThanOrEqual(1);
     // The same run without the cap, started at the size that was found: identical weights.
     const direct = path.join(root, 'direct');
-    const reference = await runCli(['train', '--model_name_or_path', longModel, '--train_file', longFile, '--output_dir', direct, '--text_column', 'sentence', '--text_pair_column', 'none', '--max_seq_length', '512', '--pad_to_max_length',
-      '--num_train_epochs', '1', '--disable_tqdm', '--report_to', 'none', '--save_strategy', 'no', '--per_device_train_batch_size', String(size)]);
+    const reference = await runCli([
+      'train',
+      '--model_name_or_path',
+      longModel,
+      '--train_file',
+      longFile,
+      '--output_dir',
+      direct,
+      '--text_column',
+      'sentence',
+      '--text_pair_column',
+      'none',
+      '--max_seq_length',
+      '512',
+      '--pad_to_max_length',
+      '--num_train_epochs',
+      '1',
+      '--disable_tqdm',
+      '--report_to',
+      'none',
+      '--save_strategy',
+      'no',
+      '--per_device_train_batch_size',
+      String(size),
+    ]);
     expect(reference.code).toBe(0);
     expect(maxWeightDifference(found, direct)).toBe(0);
   });

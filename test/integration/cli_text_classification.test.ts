@@ -50,7 +50,21 @@ afterEach(() => {
   console.error = realError;
 });
 
-const COMMON = ['--max_seq_length', '32', '--per_device_train_batch_size', '8', '--learning_rate', '1e-3', '--num_train_epochs', '1', '--disable_tqdm', '--logging_steps', '5', '--save_steps', '1000'];
+const COMMON = [
+  '--max_seq_length',
+  '32',
+  '--per_device_train_batch_size',
+  '8',
+  '--learning_rate',
+  '1e-3',
+  '--num_train_epochs',
+  '1',
+  '--disable_tqdm',
+  '--logging_steps',
+  '5',
+  '--save_steps',
+  '1000',
+];
 
 test('GLUE MNLI layout: trains via --task_name mnli --data_dir and evaluates matched and mismatched', async () => {
   const dataDir = path.join(root, 'MNLI');
@@ -66,7 +80,19 @@ test('GLUE MNLI layout: trains via --task_name mnli --data_dir and evaluates mat
   write('dev_matched.tsv', 12);
   write('dev_mismatched.tsv', 10);
   const out = path.join(root, 'mnli-out');
-  const code = await main(['train', '--model_name_or_path', modelDir, '--task_name', 'mnli', '--data_dir', dataDir, '--do_eval', '--output_dir', out, ...COMMON]);
+  const code = await main([
+    'train',
+    '--model_name_or_path',
+    modelDir,
+    '--task_name',
+    'mnli',
+    '--data_dir',
+    dataDir,
+    '--do_eval',
+    '--output_dir',
+    out,
+    ...COMMON,
+  ]);
   expect(logs.join('\n')).not.toMatch(/bertrun train:/);
   expect(code).toBe(0);
   const results = JSON.parse(fs.readFileSync(path.join(out, 'eval_results.json'), 'utf8'));
@@ -86,18 +112,43 @@ test('STS-B-style data trains as regression with Pearson/Spearman; predict write
   fs.mkdirSync(dir);
   const pick = rng(5);
   const rows = (n: number, labeled: boolean) =>
-    [labeled ? 'sentence1\tsentence2\tscore' : 'sentence1\tsentence2', ...Array.from({ length: n }, () => `${sentence(pick)}\t${sentence(pick)}${labeled ? `\t${(pick(50) / 10).toFixed(1)}` : ''}`)].join('\n') + '\n';
+    [
+      labeled ? 'sentence1\tsentence2\tscore' : 'sentence1\tsentence2',
+      ...Array.from({ length: n }, () => `${sentence(pick)}\t${sentence(pick)}${labeled ? `\t${(pick(50) / 10).toFixed(1)}` : ''}`),
+    ].join('\n') + '\n';
   fs.writeFileSync(path.join(dir, 'train.tsv'), rows(30, true));
   fs.writeFileSync(path.join(dir, 'dev.tsv'), rows(10, true));
   fs.writeFileSync(path.join(dir, 'test.tsv'), rows(5, false));
   const out = path.join(root, 'stsb-out');
-  const code = await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--validation_file', path.join(dir, 'dev.tsv'),
-    '--label_column', 'score', '--problem_type', 'regression', '--do_eval', '--do_predict', '--test_file', path.join(dir, 'test.tsv'), '--output_dir', out, ...COMMON]);
+  const code = await main([
+    'train',
+    '--model_name_or_path',
+    modelDir,
+    '--train_file',
+    path.join(dir, 'train.tsv'),
+    '--validation_file',
+    path.join(dir, 'dev.tsv'),
+    '--label_column',
+    'score',
+    '--problem_type',
+    'regression',
+    '--do_eval',
+    '--do_predict',
+    '--test_file',
+    path.join(dir, 'test.tsv'),
+    '--output_dir',
+    out,
+    ...COMMON,
+  ]);
   expect(code).toBe(0);
   const results = JSON.parse(fs.readFileSync(path.join(out, 'eval_results.json'), 'utf8'));
   expect(Object.keys(results)).toEqual(expect.arrayContaining(['eval_mse', 'eval_pearson', 'eval_spearmanr']));
   expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject({ num_labels: 1, problem_type: 'regression' });
-  const predictions = fs.readFileSync(path.join(out, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const predictions = fs
+    .readFileSync(path.join(out, 'predictions.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(predictions).toHaveLength(5);
   expect(typeof predictions[0].prediction).toBe('number');
 });
@@ -107,13 +158,20 @@ test('classification predict: labels with softmax scores; unknown labels and emp
   fs.mkdirSync(dir);
   const pick = rng(9);
   const names = ['positive', 'negtive', 'neutral'];
-  const rows = (n: number) => ['id\tsentence1\tsentence2\tlabel', ...Array.from({ length: n }, (_, i) => `${i}\t${sentence(pick)}\t${sentence(pick)}\t${names[pick(3)]}`)];
+  const rows = (n: number) => [
+    'id\tsentence1\tsentence2\tlabel',
+    ...Array.from({ length: n }, (_, i) => `${i}\t${sentence(pick)}\t${sentence(pick)}\t${names[pick(3)]}`),
+  ];
   fs.writeFileSync(path.join(dir, 'train.tsv'), rows(24).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'test.tsv'), rows(4).join('\n') + '\n');
   const out = path.join(root, 'pairs-out');
   expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--output_dir', out, ...COMMON])).toBe(0);
   expect(await main(['predict', '--model_name_or_path', out, '--test_file', path.join(dir, 'test.tsv'), '--output_dir', path.join(root, 'pred')])).toBe(0);
-  const predictions = fs.readFileSync(path.join(root, 'pred', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const predictions = fs
+    .readFileSync(path.join(root, 'pred', 'predictions.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(predictions).toHaveLength(4);
   for (const p of predictions) {
     expect(names).toContain(p.label);
@@ -125,14 +183,38 @@ test('classification predict: labels with softmax scores; unknown labels and emp
   bad[4] = bad[4].replace(/\t[a-z]+$/, '\tpostive');
   fs.writeFileSync(path.join(dir, 'dev_bad.tsv'), bad.join('\n') + '\n');
   logs = [];
-  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--validation_file', path.join(dir, 'dev_bad.tsv'),
-    '--do_eval', '--output_dir', path.join(root, 'bad-out'), ...COMMON])).toBe(1);
+  expect(
+    await main([
+      'train',
+      '--model_name_or_path',
+      modelDir,
+      '--train_file',
+      path.join(dir, 'train.tsv'),
+      '--validation_file',
+      path.join(dir, 'dev_bad.tsv'),
+      '--do_eval',
+      '--output_dir',
+      path.join(root, 'bad-out'),
+      ...COMMON,
+    ]),
+  ).toBe(1);
   expect(logs.join('\n')).toMatch(/dev_bad\.tsv:5.*postive/);
   expect(fs.existsSync(path.join(root, 'bad-out', 'model.safetensors'))).toBe(false);
 
   fs.writeFileSync(path.join(dir, 'empty.tsv'), 'id\tsentence1\tsentence2\tlabel\n');
   logs = [];
-  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'empty.tsv'), '--output_dir', path.join(root, 'empty-out'), ...COMMON])).toBe(1);
+  expect(
+    await main([
+      'train',
+      '--model_name_or_path',
+      modelDir,
+      '--train_file',
+      path.join(dir, 'empty.tsv'),
+      '--output_dir',
+      path.join(root, 'empty-out'),
+      ...COMMON,
+    ]),
+  ).toBe(1);
   expect(logs.join('\n')).toMatch(/empty\.tsv.*(no examples|empty)/i);
 });
 
@@ -141,12 +223,28 @@ test('eval without --output_dir writes a new eval-<time>/ directory and keeps th
   fs.mkdirSync(dir);
   const pick = rng(13);
   const names = ['positive', 'negtive', 'neutral'];
-  const rows = (n: number) => ['id\tsentence1\tsentence2\tlabel', ...Array.from({ length: n }, (_, i) => `${i}\t${sentence(pick)}\t${sentence(pick)}\t${names[pick(3)]}`)].join('\n') + '\n';
+  const rows = (n: number) =>
+    ['id\tsentence1\tsentence2\tlabel', ...Array.from({ length: n }, (_, i) => `${i}\t${sentence(pick)}\t${sentence(pick)}\t${names[pick(3)]}`)].join('\n') +
+    '\n';
   fs.writeFileSync(path.join(dir, 'train.tsv'), rows(16));
   fs.writeFileSync(path.join(dir, 'dev.tsv'), rows(8));
   fs.writeFileSync(path.join(dir, 'other_dev.tsv'), rows(5));
   const out = path.join(root, 'keep-results-out');
-  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--validation_file', path.join(dir, 'dev.tsv'), '--do_eval', '--output_dir', out, ...COMMON])).toBe(0);
+  expect(
+    await main([
+      'train',
+      '--model_name_or_path',
+      modelDir,
+      '--train_file',
+      path.join(dir, 'train.tsv'),
+      '--validation_file',
+      path.join(dir, 'dev.tsv'),
+      '--do_eval',
+      '--output_dir',
+      out,
+      ...COMMON,
+    ]),
+  ).toBe(0);
   const before = Object.fromEntries(['eval_results.json', 'eval_results.txt', 'all_results.json'].map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
   expect(JSON.parse(before['all_results.json'])).toHaveProperty('train_loss');
 
@@ -161,7 +259,9 @@ test('eval without --output_dir writes a new eval-<time>/ directory and keeps th
   expect(evalResults.eval_accuracy * 5).toBeCloseTo(Math.round(evalResults.eval_accuracy * 5), 6); // 5 rows
 
   // Evaluating into the training directory on purpose: eval figures replace, training figures stay (HF's combined all_results).
-  expect(await main(['eval', '--model_name_or_path', out, '--validation_file', path.join(dir, 'other_dev.tsv'), '--max_seq_length', '32', '--output_dir', out])).toBe(0);
+  expect(
+    await main(['eval', '--model_name_or_path', out, '--validation_file', path.join(dir, 'other_dev.tsv'), '--max_seq_length', '32', '--output_dir', out]),
+  ).toBe(0);
   const merged = JSON.parse(fs.readFileSync(path.join(out, 'all_results.json'), 'utf8'));
   expect(merged.train_loss).toBe(JSON.parse(before['all_results.json']).train_loss);
   expect(merged.eval_accuracy).toBe(evalResults.eval_accuracy);
@@ -173,18 +273,51 @@ test('--max_line_length caps TSV and CoNLL lines, and an unbalanced CSV quote is
   const long = `1\t${'cat '.repeat(60)}\tdog\tpositive`;
   fs.writeFileSync(path.join(dir, 'train.tsv'), ['id\tsentence1\tsentence2\tlabel', '0\tcat\tdog\tneutral', long, '2\tred\tblue\tneutral'].join('\n') + '\n');
   logs = [];
-  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.tsv'), '--max_line_length', '200', '--output_dir', path.join(dir, 'out1'), ...COMMON])).toBe(1);
+  expect(
+    await main([
+      'train',
+      '--model_name_or_path',
+      modelDir,
+      '--train_file',
+      path.join(dir, 'train.tsv'),
+      '--max_line_length',
+      '200',
+      '--output_dir',
+      path.join(dir, 'out1'),
+      ...COMMON,
+    ]),
+  ).toBe(1);
   expect(logs.join('\n')).toMatch(/train\.tsv:3: line is longer than 200 characters[\s\S]*--max_line_length/);
   expect(fs.existsSync(path.join(dir, 'out1'))).toBe(false);
 
   fs.writeFileSync(path.join(dir, 'train.conll'), `cat B-X\n${'dog '.repeat(80)}O\n\nred O\n`);
   logs = [];
-  expect(await main(['train', '--task', 'token-classification', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.conll'), '--max_line_length', '100', '--output_dir', path.join(dir, 'out2'), ...COMMON])).toBe(1);
+  expect(
+    await main([
+      'train',
+      '--task',
+      'token-classification',
+      '--model_name_or_path',
+      modelDir,
+      '--train_file',
+      path.join(dir, 'train.conll'),
+      '--max_line_length',
+      '100',
+      '--output_dir',
+      path.join(dir, 'out2'),
+      ...COMMON,
+    ]),
+  ).toBe(1);
   expect(logs.join('\n')).toMatch(/train\.conll:2: line is longer than 100 characters/);
 
   // The quote opened on line 3 is never closed where it should be: Python's strict csv raises, so do we.
-  fs.writeFileSync(path.join(dir, 'train.csv'), 'id,sentence1,sentence2,label\n0,cat,dog,neutral\n1,"the cat,dog,positive\n2,red,blue",neutral\n3,big,small,negtive\n');
+  fs.writeFileSync(
+    path.join(dir, 'train.csv'),
+    'id,sentence1,sentence2,label\n0,cat,dog,neutral\n1,"the cat,dog,positive\n2,red,blue",neutral\n3,big,small,negtive\n',
+  );
   logs = [];
-  expect(await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.csv'), '--output_dir', path.join(dir, 'out3'), ...COMMON])).toBe(1);
+  expect(
+    await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(dir, 'train.csv'), '--output_dir', path.join(dir, 'out3'), ...COMMON]),
+  ).toBe(1);
   expect(logs.join('\n')).toMatch(/train\.csv:\d+: [\s\S]*(line 3)/);
 });

@@ -9,7 +9,30 @@ import { main } from '../../lib/cli/main';
 import { BertModel } from '../../lib/models/bert_model';
 import { SeededRandom } from '../../lib/data/loader/seeded_random';
 
-const FILLER = ['the', 'a', 'met', 'visited', 'said', 'that', 'in', 'with', 'from', 'today', 'yesterday', 'and', 'went', 'to', 'of', 'new', 'old', 'office', 'team', 'report', '.', ','];
+const FILLER = [
+  'the',
+  'a',
+  'met',
+  'visited',
+  'said',
+  'that',
+  'in',
+  'with',
+  'from',
+  'today',
+  'yesterday',
+  'and',
+  'went',
+  'to',
+  'of',
+  'new',
+  'old',
+  'office',
+  'team',
+  'report',
+  '.',
+  ',',
+];
 const FIRST = ['anna', 'boris', 'clara', 'dmitri', 'elena'];
 const LAST = ['johnson', 'petrov', 'garcia', 'nakamura'];
 const CITIES = ['paris', 'tokyo', 'lagos', 'lima', 'oslo'];
@@ -68,14 +91,20 @@ beforeAll(async () => {
   modelDir = path.join(root, 'tiny-bert');
   const model = BertModel.fromConfig(
     { vocab_size: VOCAB.length, hidden_size: 48, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 96, max_position_embeddings: 64 },
-    'base', { seed: 1 },
+    'base',
+    { seed: 1 },
   );
   await model.savePretrained(modelDir);
   fs.writeFileSync(path.join(modelDir, 'vocab.txt'), VOCAB.join('\n') + '\n');
   fs.writeFileSync(path.join(modelDir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true }));
   fs.writeFileSync(path.join(root, 'train.conll'), conll(corpus(500, 1)));
   fs.writeFileSync(path.join(root, 'dev.conll'), conll(corpus(80, 2)));
-  fs.writeFileSync(path.join(root, 'dev.jsonl'), corpus(80, 2).map((s) => JSON.stringify({ id: 1, tokens: s.tokens, ner_tags: s.tags })).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(root, 'dev.jsonl'),
+    corpus(80, 2)
+      .map((s) => JSON.stringify({ id: 1, tokens: s.tokens, ner_tags: s.tags }))
+      .join('\n') + '\n',
+  );
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 beforeEach(() => {
@@ -84,13 +113,42 @@ beforeEach(() => {
 });
 afterEach(() => Object.assign(console, real));
 
-const COMMON = ['--task', 'token-classification', '--max_seq_length', '48', '--per_device_train_batch_size', '16', '--learning_rate', '3e-3',
-  '--num_train_epochs', '3', '--disable_tqdm', '--logging_steps', '50', '--save_strategy', 'no', '--seed', '5'];
+const COMMON = [
+  '--task',
+  'token-classification',
+  '--max_seq_length',
+  '48',
+  '--per_device_train_batch_size',
+  '16',
+  '--learning_rate',
+  '3e-3',
+  '--num_train_epochs',
+  '3',
+  '--disable_tqdm',
+  '--logging_steps',
+  '50',
+  '--save_strategy',
+  'no',
+  '--seed',
+  '5',
+];
 
 test('CoNLL: trains from scratch to entity F1 >= 90; eval on the JSON lines copy of the dev set gives the same scores; predict labels words', async () => {
   const out = path.join(root, 'out');
-  const code = await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(root, 'train.conll'), '--validation_file', path.join(root, 'dev.conll'),
-    '--do_eval', '--return_entity_level_metrics', '--output_dir', out, ...COMMON]);
+  const code = await main([
+    'train',
+    '--model_name_or_path',
+    modelDir,
+    '--train_file',
+    path.join(root, 'train.conll'),
+    '--validation_file',
+    path.join(root, 'dev.conll'),
+    '--do_eval',
+    '--return_entity_level_metrics',
+    '--output_dir',
+    out,
+    ...COMMON,
+  ]);
   expect(logs.filter((l) => /bertrun train:/.test(l))).toEqual([]);
   expect(code).toBe(0);
   const results = readJson(path.join(out, 'eval_results.json'));
@@ -100,14 +158,46 @@ test('CoNLL: trains from scratch to entity F1 >= 90; eval on the JSON lines copy
   expect(readJson(path.join(out, 'config.json')).id2label).toEqual({ 0: 'B-LOC', 1: 'B-ORG', 2: 'B-PER', 3: 'I-ORG', 4: 'I-PER', 5: 'O' });
 
   const evalOut = path.join(root, 'eval-jsonl');
-  expect(await main(['eval', '--task', 'token-classification', '--model_name_or_path', out, '--validation_file', path.join(root, 'dev.jsonl'), '--output_dir', evalOut, '--max_seq_length', '48'])).toBe(0);
+  expect(
+    await main([
+      'eval',
+      '--task',
+      'token-classification',
+      '--model_name_or_path',
+      out,
+      '--validation_file',
+      path.join(root, 'dev.jsonl'),
+      '--output_dir',
+      evalOut,
+      '--max_seq_length',
+      '48',
+    ]),
+  ).toBe(0);
   const again = readJson(path.join(evalOut, 'eval_results.json'));
   expect(again.eval_f1).toBe(results.eval_f1);
   expect(again.eval_precision).toBe(results.eval_precision);
 
   const predictOut = path.join(root, 'predict');
-  expect(await main(['predict', '--task', 'token-classification', '--model_name_or_path', out, '--test_file', path.join(root, 'dev.conll'), '--output_dir', predictOut, '--max_seq_length', '48'])).toBe(0);
-  const lines = fs.readFileSync(path.join(predictOut, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(
+    await main([
+      'predict',
+      '--task',
+      'token-classification',
+      '--model_name_or_path',
+      out,
+      '--test_file',
+      path.join(root, 'dev.conll'),
+      '--output_dir',
+      predictOut,
+      '--max_seq_length',
+      '48',
+    ]),
+  ).toBe(0);
+  const lines = fs
+    .readFileSync(path.join(predictOut, 'predictions.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines).toHaveLength(80);
   const gold = corpus(80, 2);
   let correct = 0;
@@ -127,7 +217,18 @@ test('an unknown tag in the dev set stops the run before training, naming file a
   const bad = path.join(root, 'bad-dev.conll');
   fs.writeFileSync(bad, 'anna NN O B-PER\nvisited NN O O\nparis NN O B-CITY\n');
   const out = path.join(root, 'bad-out');
-  const code = await main(['train', '--model_name_or_path', modelDir, '--train_file', path.join(root, 'train.conll'), '--validation_file', bad, '--output_dir', out, ...COMMON]);
+  const code = await main([
+    'train',
+    '--model_name_or_path',
+    modelDir,
+    '--train_file',
+    path.join(root, 'train.conll'),
+    '--validation_file',
+    bad,
+    '--output_dir',
+    out,
+    ...COMMON,
+  ]);
   expect(code).toBe(1);
   expect(logs.join('\n')).toMatch(/bad-dev\.conll:3: unknown label "B-CITY"/);
   expect(fs.existsSync(out)).toBe(false);

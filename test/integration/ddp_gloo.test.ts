@@ -7,7 +7,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { pythonPath } from '../helpers/python';
 import {
-  CLI, freePort, isAlive, maxWeightDifference, requireCompiledCli, runCli, startCli, startProcess, twoWorkerEnv, waitFor, writeSentenceTask, writeTinyModel,
+  freePort,
+  isAlive,
+  maxWeightDifference,
+  requireCompiledCli,
+  runCli,
+  startCli,
+  startProcess,
+  twoWorkerEnv,
+  waitFor,
+  writeSentenceTask,
+  writeTinyModel,
   type Started,
 } from '../helpers/ddp_run';
 
@@ -30,13 +40,46 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const TASK = ['--model_name_or_path', () => modelDir, '--train_file', () => trainFile, '--validation_file', () => devFile,
-  '--text_column', 'sentence', '--label_column', 'label', '--text_pair_column', 'none', '--max_seq_length', '32',
-  '--learning_rate', '1e-3', '--disable_tqdm', '--report_to', 'none', '--ddp_timeout', '60'];
+const TASK = [
+  '--model_name_or_path',
+  () => modelDir,
+  '--train_file',
+  () => trainFile,
+  '--validation_file',
+  () => devFile,
+  '--text_column',
+  'sentence',
+  '--label_column',
+  'label',
+  '--text_pair_column',
+  'none',
+  '--max_seq_length',
+  '32',
+  '--learning_rate',
+  '1e-3',
+  '--disable_tqdm',
+  '--report_to',
+  'none',
+  '--ddp_timeout',
+  '60',
+];
 const task = (): string[] => TASK.map((a) => (typeof a === 'function' ? a() : a));
-const train = (outputDir: string, perDevice: number, extra: string[] = []): string[] =>
-  ['train', ...task(), '--num_train_epochs', '2', '--logging_steps', '4', '--save_steps', '1000', '--do_eval',
-    '--per_device_train_batch_size', String(perDevice), '--output_dir', outputDir, ...extra];
+const train = (outputDir: string, perDevice: number, extra: string[] = []): string[] => [
+  'train',
+  ...task(),
+  '--num_train_epochs',
+  '2',
+  '--logging_steps',
+  '4',
+  '--save_steps',
+  '1000',
+  '--do_eval',
+  '--per_device_train_batch_size',
+  String(perDevice),
+  '--output_dir',
+  outputDir,
+  ...extra,
+];
 const results = (dir: string): Record<string, number> => JSON.parse(fs.readFileSync(path.join(dir, 'eval_results.json'), 'utf8'));
 
 function expectSuccess(run: { code: number | null; output: string }): void {
@@ -55,7 +98,9 @@ test('2 Gloo processes with 4 examples each train to the weights of 1 process wi
   expectSuccess(run);
   expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
   // Only rank 0 logs, and it states the effective batch.
-  expect(run.output).toMatch(/\[rank0\]: +effective batch size = 8 \(1 node\(s\) x 2 process\(es\) per node x 4 per device x 1 accumulation\), learning rate = 0.001/);
+  expect(run.output).toMatch(
+    /\[rank0\]: +effective batch size = 8 \(1 node\(s\) x 2 process\(es\) per node x 4 per device x 1 accumulation\), learning rate = 0.001/,
+  );
   expect(run.output).toMatch(/\[rank0\]: \{"loss"/);
   expect(run.output).not.toMatch(/\[rank1\]: \{"loss"|\[rank1\]: .*eval results/);
   // Evaluation of 31 rows shared by 2 ranks: the same metrics as one process.
@@ -68,7 +113,14 @@ test('2 Gloo processes with 4 examples each train to the weights of 1 process wi
 test('with gradient accumulation and 10 KiB buckets: 2 processes x 2 examples x 2 micro-steps equal 1 process with 8', async () => {
   const dir = out('launch-2x2x2');
   // The tiny model's ~80 KiB of gradients then travel in several buckets.
-  const run = await runCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...train(dir, 2, ['--gradient_accumulation_steps', '2', '--ddp_bucket_cap_mb', '0.01'])]);
+  const run = await runCli([
+    'launch',
+    '--nproc_per_node',
+    '2',
+    '--master_port',
+    String(await freePort()),
+    ...train(dir, 2, ['--gradient_accumulation_steps', '2', '--ddp_bucket_cap_mb', '0.01']),
+  ]);
   expectSuccess(run);
   expect(run.output).toMatch(/effective batch size = 8 \(1 node\(s\) x 2 process\(es\) per node x 2 per device x 2 accumulation\)/);
   expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
@@ -77,7 +129,21 @@ test('with gradient accumulation and 10 KiB buckets: 2 processes x 2 examples x 
 test('2 nodes x 2 processes on loopback (--nnodes 2 --node_rank 0|1) agree with 1 process', async () => {
   const dir = out('nodes-2x2');
   const port = String(await freePort());
-  const node = (rank: number) => startCli(['launch', '--nnodes', '2', '--node_rank', String(rank), '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', port, ...train(dir, 2)]);
+  const node = (rank: number) =>
+    startCli([
+      'launch',
+      '--nnodes',
+      '2',
+      '--node_rank',
+      String(rank),
+      '--nproc_per_node',
+      '2',
+      '--master_addr',
+      '127.0.0.1',
+      '--master_port',
+      port,
+      ...train(dir, 2),
+    ]);
   const [n0, n1] = [node(0), node(1)];
   const [r0, r1] = await Promise.all([n0.done, n1.done]);
   expectSuccess(r0);
@@ -92,10 +158,15 @@ test('`npm link` puts bertrun on PATH, and workers started by the real `torchrun
   expect(fs.existsSync(torchrun)).toBe(true);
   // The README's way from a clone: npm link (here into a private prefix instead of the global one).
   const prefix = out('npm-prefix');
-  execFileSync('npm', ['link', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: path.join(__dirname, '..', '..'), env: { ...process.env, npm_config_prefix: prefix } });
+  execFileSync('npm', ['link', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, npm_config_prefix: prefix },
+  });
   const dir = out('torchrun');
   const pathWithBertrun = `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
-  const run = await startProcess(torchrun, ['--no-python', '--nproc_per_node', '2', '--master_port', String(await freePort()), 'bertrun', ...train(dir, 4)], { PATH: pathWithBertrun }).done;
+  const run = await startProcess(torchrun, ['--no-python', '--nproc_per_node', '2', '--master_port', String(await freePort()), 'bertrun', ...train(dir, 4)], {
+    PATH: pathWithBertrun,
+  }).done;
   expectSuccess(run);
   expect(maxWeightDifference(single, dir)).toBeLessThanOrEqual(1e-5);
 }, 120000);
@@ -112,7 +183,12 @@ test('evaluation and prediction over 3 processes equal one process exactly, in t
   const [a, b] = [results(oneDir), results(threeDir)];
   expect(b.eval_accuracy).toBe(a.eval_accuracy);
   expect(Math.abs(b.eval_loss - a.eval_loss)).toBeLessThanOrEqual(1e-6);
-  const predictions = (dir: string) => fs.readFileSync(path.join(dir, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const predictions = (dir: string) =>
+    fs
+      .readFileSync(path.join(dir, 'predictions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const [p1, p3] = [predictions(oneDir), predictions(threeDir)];
   expect(p3.length).toBe(31);
   expect(p3.map((p) => p.index)).toEqual(p1.map((p) => p.index));
@@ -121,8 +197,20 @@ test('evaluation and prediction over 3 processes equal one process exactly, in t
 }, 120000);
 
 // Long enough to kill a worker mid-way: 240 steps, a checkpoint every 40.
-const longRun = (dir: string): string[] =>
-  ['train', ...task(), '--num_train_epochs', '20', '--logging_steps', '40', '--save_steps', '40', '--per_device_train_batch_size', '4', '--output_dir', dir];
+const longRun = (dir: string): string[] => [
+  'train',
+  ...task(),
+  '--num_train_epochs',
+  '20',
+  '--logging_steps',
+  '40',
+  '--save_steps',
+  '40',
+  '--per_device_train_batch_size',
+  '4',
+  '--output_dir',
+  dir,
+];
 const workerPid = (output: string, rank: number): number => {
   const m = new RegExp(`started worker rank ${rank} \\(local rank \\d+, pid (\\d+)\\)`).exec(output);
   if (!m) throw new Error(`no pid for rank ${rank} in:\n${output}`);
@@ -161,7 +249,7 @@ test('without a launcher, the surviving rank exits non-zero and names the rank t
 test('a hung worker (stopped, not dead) fails the others after --ddp_timeout, naming it', async () => {
   const dir = out('hung');
   const port = String(await freePort());
-  const args = longRun(dir).map((a) => (a === '60' ? '5' : a));  // --ddp_timeout 5
+  const args = longRun(dir).map((a) => (a === '60' ? '5' : a)); // --ddp_timeout 5
   const [w0, w1] = [startCli(args, twoWorkerEnv(0, port)), startCli(args, twoWorkerEnv(1, port))];
   try {
     await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 60, 'checkpoint-40');
@@ -197,7 +285,15 @@ describe('a stopped worker under `bertrun launch` with the default --ddp_timeout
   // SIGSTOPs `rank` once training is under way; resolves with the launcher's run and how long it took to end.
   async function stopRankDuringTraining(name: string, rank: number, launchFlags: string[] = []) {
     const dir = out(name);
-    const launcher = startCli(['launch', '--nproc_per_node', '2', '--master_port', String(await freePort()), ...launchFlags, ...withDefaultTimeout(longRun(dir))]);
+    const launcher = startCli([
+      'launch',
+      '--nproc_per_node',
+      '2',
+      '--master_port',
+      String(await freePort()),
+      ...launchFlags,
+      ...withDefaultTimeout(longRun(dir)),
+    ]);
     launchers.push(launcher);
     await waitFor(() => fs.existsSync(path.join(dir, 'checkpoint-40')), 90, 'checkpoint-40');
     const pids = [workerPid(launcher.output(), 0), workerPid(launcher.output(), 1)];
@@ -213,9 +309,12 @@ describe('a stopped worker under `bertrun launch` with the default --ddp_timeout
     // Not before the timeout: rank 0 saw rank 1's counter move until it was stopped.
     expect(seconds).toBeGreaterThan(25);
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(new RegExp(
-      `bertrun launch: worker rank 0 \\(local rank 0, pid ${pids[0]}\\) failed with exit code 1 \\(the other workers were stopped\\): ` +
-      'rank 1 stopped responding \\(no heartbeat for \\d+ s\\) while rank 0 of 2 waited in '));
+    expect(run.output).toMatch(
+      new RegExp(
+        `bertrun launch: worker rank 0 \\(local rank 0, pid ${pids[0]}\\) failed with exit code 1 \\(the other workers were stopped\\): ` +
+          'rank 1 stopped responding \\(no heartbeat for \\d+ s\\) while rank 0 of 2 waited in ',
+      ),
+    );
     expect(run.output).toMatch(/\[rank0\]: bertrun: rank 1 stopped responding/);
     await waitFor(() => !isAlive(pids[0]) && !isAlive(pids[1]), 5, 'both workers to be gone');
   }, 180000);
@@ -224,9 +323,12 @@ describe('a stopped worker under `bertrun launch` with the default --ddp_timeout
     const { run, pids, seconds } = await stopRankDuringTraining('stopped-0', 0);
     expect(seconds).toBeLessThan(60);
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(new RegExp(
-      `bertrun launch: worker rank 1 \\(local rank 1, pid ${pids[1]}\\) failed with exit code 1 \\(the other workers were stopped\\): ` +
-      'rank 0 \\(the rendezvous store host, 127\\.0\\.0\\.1:\\d+\\) stopped responding'));
+    expect(run.output).toMatch(
+      new RegExp(
+        `bertrun launch: worker rank 1 \\(local rank 1, pid ${pids[1]}\\) failed with exit code 1 \\(the other workers were stopped\\): ` +
+          'rank 0 \\(the rendezvous store host, 127\\.0\\.0\\.1:\\d+\\) stopped responding',
+      ),
+    );
     await waitFor(() => !isAlive(pids[0]) && !isAlive(pids[1]), 5, 'both workers to be gone');
   }, 180000);
 
@@ -245,7 +347,7 @@ describe('a stopped worker under `bertrun launch` with the default --ddp_timeout
   }, 180000);
 
   test('with --max_restarts 1 the job restarts from its latest checkpoint and finishes', async () => {
-    const { dir, run, seconds } = await stopRankDuringTraining('stopped-restarted', 1, ['--max_restarts', '1']);
+    const { dir, run } = await stopRankDuringTraining('stopped-restarted', 1, ['--max_restarts', '1']);
     expectSuccess(run);
     expect(run.output).toMatch(/failed with exit code 1 \(the other workers were stopped\): rank 1 stopped responding/);
     expect(run.output).toMatch(/restarting all 2 worker\(s\) \(restart 1 of 1\)/);
@@ -268,7 +370,9 @@ test('with --max_restarts 1 a killed run restarts, resumes from its latest check
   expect(maxWeightDifference(reference, dir)).toBeLessThanOrEqual(1e-6);
   // Same losses, learning rates and grad norms at the same steps (throughput differs, of course).
   const history = (d: string) =>
-    (JSON.parse(fs.readFileSync(path.join(d, 'trainer_state.json'), 'utf8')).log_history as Array<Record<string, number>>).map(({ samples_per_second: _, ...rest }) => rest);
+    (JSON.parse(fs.readFileSync(path.join(d, 'trainer_state.json'), 'utf8')).log_history as Array<Record<string, number>>).map(
+      ({ samples_per_second: _, ...rest }) => rest,
+    );
   expect(history(dir)).toEqual(history(reference));
 }, 180000);
 

@@ -14,11 +14,19 @@ function keptFraction(mask: Float32Array, from = 0, to = mask.length): number {
 // Pearson correlation of the keep indicators at distance `lag`.
 function lagCorrelation(mask: Float32Array, lag: number): number {
   const n = mask.length - lag;
-  let sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
+  let sx = 0,
+    sy = 0,
+    sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     const x = mask[i] !== 0 ? 1 : 0;
     const y = mask[i + lag] !== 0 ? 1 : 0;
-    sx += x; sy += y; sxy += x * y; sxx += x * x; syy += y * y;
+    sx += x;
+    sy += y;
+    sxy += x * y;
+    sxx += x * x;
+    syy += y * y;
   }
   return (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
 }

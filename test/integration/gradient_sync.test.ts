@@ -8,13 +8,35 @@ import { freePort } from '../helpers/ddp_run';
 import { byName, maxAbsDiff } from '../helpers/tensors';
 import { TINY_BATCH } from '../helpers/tiny_batch';
 
-const CONFIG = { vocab_size: 300, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 96, max_position_embeddings: 32, num_labels: 3, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+const CONFIG = {
+  vocab_size: 300,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 96,
+  max_position_embeddings: 32,
+  num_labels: 3,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
+};
 const BATCH = TINY_BATCH;
 
 let group: ProcessGroup;
 beforeAll(async () => {
   group = await ProcessGroup.join(
-    { rank: 0, localRank: 0, worldSize: 1, localWorldSize: 1, groupRank: 0, masterAddr: '127.0.0.1', masterPort: await freePort(), restartCount: 0, maxRestarts: 0, runId: 't', useAgentStore: false },
+    {
+      rank: 0,
+      localRank: 0,
+      worldSize: 1,
+      localWorldSize: 1,
+      groupRank: 0,
+      masterAddr: '127.0.0.1',
+      masterPort: await freePort(),
+      restartCount: 0,
+      maxRestarts: 0,
+      runId: 't',
+      useAgentStore: false,
+    },
     { device: 'cpu', timeoutSeconds: 30 },
   );
 });
@@ -58,7 +80,9 @@ test('a model without a group reports no sync; bad options are refused before an
   await expect(model.attachProcessGroup(group, { bucketCapMb: 0 })).rejects.toThrow(/ddp_bucket_cap_mb must be > 0/);
   await expect(ProcessGroup.join({ ...group.environment }, { device: 'cuda', backend: 'gloo', timeoutSeconds: 5 })).rejects.toThrow(/gloo needs --device cpu/);
   await expect(ProcessGroup.join({ ...group.environment }, { device: 'cpu', timeoutSeconds: 0 })).rejects.toThrow(/ddp_timeout must be > 0/);
-  await expect(ProcessGroup.join({ ...group.environment }, { device: 'cpu', timeoutSeconds: 5, heartbeatTimeoutSeconds: 5 })).rejects.toThrow(/ddp_heartbeat_timeout must be 0 \(no watchdog\) or a number of seconds >= 10/);
+  await expect(ProcessGroup.join({ ...group.environment }, { device: 'cpu', timeoutSeconds: 5, heartbeatTimeoutSeconds: 5 })).rejects.toThrow(
+    /ddp_heartbeat_timeout must be 0 \(no watchdog\) or a number of seconds >= 10/,
+  );
 });
 
 test('the hung-peer check answers at once: nothing to report in a world of one, a bad limit is an error', async () => {
@@ -70,7 +94,15 @@ test('the hung-peer check answers at once: nothing to report in a world of one, 
 test('the nccl backend without a GPU (or without NCCL in the build) is an error, never an abort', async () => {
   const info = native().buildInfo();
   const pg = new (native().NativeProcessGroup)({
-    rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: await freePort(), hostStore: true, storePrefix: '/t', timeoutMs: 5000, backend: 'nccl', device: 'cpu',
+    rank: 0,
+    worldSize: 1,
+    masterAddr: '127.0.0.1',
+    masterPort: await freePort(),
+    hostStore: true,
+    storePrefix: '/t',
+    timeoutMs: 5000,
+    backend: 'nccl',
+    device: 'cpu',
   });
   if (info.builtWithNccl && info.cudaAvailable) {
     // On a GPU machine a one-rank NCCL group must work.

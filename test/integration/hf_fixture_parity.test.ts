@@ -124,7 +124,11 @@ describe('HF parity, tiny-a fixture (fp32, CPU)', () => {
         expect(maxAbsDiff(grads.get(name)!.data, want(`grad.${name}`).data)).toBeLessThanOrEqual(1e-5);
       }
       // padding_idx = 0: the padding row of the word-embedding gradient is exactly zero.
-      expect(toNumbers(grads.get('bert.embeddings.word_embeddings.weight')!.data).slice(0, 32).every((v) => v === 0)).toBe(true);
+      expect(
+        toNumbers(grads.get('bert.embeddings.word_embeddings.weight')!.data)
+          .slice(0, 32)
+          .every((v) => v === 0),
+      ).toBe(true);
       const norm = await model.clipGradNorm(0);
       expect(Math.abs(norm - toNumbers(want('grad_norm').data)[0])).toBeLessThanOrEqual(1e-5);
     });

@@ -35,7 +35,16 @@ interface Case {
 const SIZES = [
   { hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 37, vocab_size: 120, type_vocab_size: 2, hidden_act: 'gelu' },
   { hidden_size: 48, num_hidden_layers: 3, num_attention_heads: 6, intermediate_size: 64, vocab_size: 200, type_vocab_size: 3, hidden_act: 'gelu_new' },
-  { hidden_size: 64, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 128, vocab_size: 150, type_vocab_size: 2, hidden_act: 'relu', layer_norm_eps: 1e-7 },
+  {
+    hidden_size: 64,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    intermediate_size: 128,
+    vocab_size: 150,
+    type_vocab_size: 2,
+    hidden_act: 'relu',
+    layer_norm_eps: 1e-7,
+  },
 ];
 // left: padding before the tokens (position 0 is padding).
 type Padding = 'none' | 'mixed' | 'single-token' | 'left';
@@ -50,10 +59,17 @@ function makeCase(index: number, task: BertTask, size: (typeof SIZES)[number], p
   const real = (len: number, col: number) => (padding === 'left' ? col >= seq - len : col < len);
   const grid = (f: (row: number, col: number) => number) => lengths.map((len, r) => Array.from({ length: seq }, (_, c) => (real(len, c) ? f(r, c) : 0)));
   const config: Record<string, unknown> = {
-    ...size, max_position_embeddings: 32, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, pad_token_id: 0,
+    ...size,
+    max_position_embeddings: 32,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+    pad_token_id: 0,
   };
   const c: Case = {
-    name: `case${index}`, task, config, seed: 7 + index,
+    name: `case${index}`,
+    task,
+    config,
+    seed: 7 + index,
     input_ids: grid(() => 1 + Math.floor(rand() * (size.vocab_size - 1))),
     token_type_ids: grid((r, col) => (col >= lengths[r] / 2 ? Math.floor(rand() * size.type_vocab_size) : 0)),
     attention_mask: grid(() => 1),
@@ -142,7 +158,9 @@ describe('live parity with Hugging Face transformers', () => {
         tokenTypeIds: flatInt(c.token_type_ids),
         attentionMask: flatInt(c.attention_mask),
         ...(c.labels ? { labels: labelArray(c) } : {}),
-        ...(c.start_positions ? { startPositions: BigInt64Array.from(c.start_positions.map(BigInt)), endPositions: BigInt64Array.from(c.end_positions!.map(BigInt)) } : {}),
+        ...(c.start_positions
+          ? { startPositions: BigInt64Array.from(c.start_positions.map(BigInt)), endPositions: BigInt64Array.from(c.end_positions!.map(BigInt)) }
+          : {}),
       };
       // Every position, as HF computes it.
       const out = await model.forward(batch, { outputHiddenStates: true, skipPadding: false });
@@ -159,7 +177,7 @@ describe('live parity with Hugging Face transformers', () => {
         expect({ name, kept: kept <= TOL, skipped }).toEqual({ name, kept: true, skipped: 0 });
         compared++;
       }
-      expect(compared).toBeGreaterThanOrEqual(c.config.num_hidden_layers as number + 2);
+      expect(compared).toBeGreaterThanOrEqual((c.config.num_hidden_layers as number) + 2);
       if (!expected.has('loss')) return;
       expect(Math.abs(out.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
       expect(Math.abs(packed.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);

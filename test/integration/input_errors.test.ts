@@ -4,8 +4,14 @@ import { BertModel } from '../../lib/models/bert_model';
 import type { NativeBatch } from '../../lib/native';
 
 const CONFIG = {
-  vocab_size: 50, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 20,
-  max_position_embeddings: 8, type_vocab_size: 2, num_labels: 3,
+  vocab_size: 50,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 20,
+  max_position_embeddings: 8,
+  type_vocab_size: 2,
+  num_labels: 3,
 };
 
 function batch(overrides: Partial<NativeBatch> = {}): NativeBatch {

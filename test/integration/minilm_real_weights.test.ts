@@ -15,12 +15,15 @@ const SENTENCES = [
   'Hi',
 ];
 
-test('all-MiniLM-L6-v2: last hidden state and pooler match transformers on real sentences (<= 1e-4); bf16 autocast errs no more than transformers\' does', async () => {
+test("all-MiniLM-L6-v2: last hidden state and pooler match transformers on real sentences (<= 1e-4); bf16 autocast errs no more than transformers' does", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-minilm-'));
   try {
     fs.writeFileSync(path.join(dir, 'sentences.json'), JSON.stringify(SENTENCES));
     const out = path.join(dir, 'expected.safetensors');
-    const modelDir = runPythonScript('minilm_reference.py', [out, path.join(dir, 'sentences.json')]).trim().split('\n').pop()!;
+    const modelDir = runPythonScript('minilm_reference.py', [out, path.join(dir, 'sentences.json')])
+      .trim()
+      .split('\n')
+      .pop()!;
     const expected = byName(readSafetensors(out).tensors);
     const warnings: string[] = [];
     const { model, report } = await BertModel.fromPretrained(modelDir, 'base', { warn: (m) => warnings.push(m) });

@@ -9,8 +9,16 @@ import { TINY_BATCH } from '../helpers/tiny_batch';
 
 // initializer_range 0.2 gives logits of order 1, so relative and absolute errors agree.
 const CONFIG = {
-  vocab_size: 300, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 96,
-  max_position_embeddings: 32, num_labels: 3, initializer_range: 0.2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+  vocab_size: 300,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 96,
+  max_position_embeddings: 32,
+  num_labels: 3,
+  initializer_range: 0.2,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
 };
 const WITH_DROPOUT = { ...CONFIG, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 };
 const BATCH = TINY_BATCH;

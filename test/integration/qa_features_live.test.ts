@@ -10,9 +10,39 @@ import { BertTokenizer } from '../../lib/tokenization/bert_tokenizer';
 import { runPythonScript } from '../helpers/python_script';
 
 const VOCAB = path.join(__dirname, '..', 'fixtures', 'tokenizer', 'vocab-uncased.txt');
-const WORDS = ['the', 'river', 'flows', 'north', 'into', 'a', 'lake', 'unaffable', 'café', 'naïve', 'Zürich', 'in', '1987', ',', '.', '(', ')', 'x-ray', "don't", '東京', 'über', 'photosynthesis'];
+const WORDS = [
+  'the',
+  'river',
+  'flows',
+  'north',
+  'into',
+  'a',
+  'lake',
+  'unaffable',
+  'café',
+  'naïve',
+  'Zürich',
+  'in',
+  '1987',
+  ',',
+  '.',
+  '(',
+  ')',
+  'x-ray',
+  "don't",
+  '東京',
+  'über',
+  'photosynthesis',
+];
 
-interface Reference { example: number; input_ids: number[]; token_type_ids: number[]; offsets: Array<[number, number] | null>; start: number; end: number }
+interface Reference {
+  example: number;
+  input_ids: number[];
+  token_type_ids: number[];
+  offsets: Array<[number, number] | null>;
+  start: number;
+  end: number;
+}
 
 function makeExamples(count: number): SquadExample[] {
   const random = new SeededRandom(2024);
@@ -37,7 +67,9 @@ test('windows, offsets and answer targets equal transformers (run_qa rule) on 60
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-qa-live-'));
   try {
     const cases = {
-      vocab: VOCAB, max_seq_length: options.maxSeqLength, doc_stride: options.docStride,
+      vocab: VOCAB,
+      max_seq_length: options.maxSeqLength,
+      doc_stride: options.docStride,
       // No astral characters in these contexts: UTF-16 and Python character indices agree.
       examples: examples.map((e) => ({ question: e.question, context: e.context, answer_start: e.answers.answerStart, text: e.answers.text })),
     };
@@ -51,7 +83,13 @@ test('windows, offsets and answer targets equal transformers (run_qa rule) on 60
     let runQaQuirk = 0;
     features.forEach((f, i) => {
       const r = reference[i];
-      expect({ i, example: f.exampleIndex, ids: f.inputIds, types: f.tokenTypeIds, offsets: f.offsets }).toEqual({ i, example: r.example, ids: r.input_ids, types: r.token_type_ids, offsets: r.offsets });
+      expect({ i, example: f.exampleIndex, ids: f.inputIds, types: f.tokenTypeIds, offsets: f.offsets }).toEqual({
+        i,
+        example: r.example,
+        ids: r.input_ids,
+        types: r.token_type_ids,
+        offsets: r.offsets,
+      });
       if (r.start !== 0 && r.offsets[r.start] === null) {
         // run_qa's loop stepped past the context onto [SEP]: the answer starts at the window's
         // last context token, which is where bertrun points.

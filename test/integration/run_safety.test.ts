@@ -14,16 +14,31 @@ import { byName, maxAbsDiff } from '../helpers/tensors';
 import type { NamedTensor } from '../../lib/io/named_tensor';
 
 const CONFIG = {
-  vocab_size: 64, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32,
-  max_position_embeddings: 32, num_labels: 3, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+  vocab_size: 64,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 32,
+  num_labels: 3,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
 };
 const train = makeMarkerPairs(96, 1);
 const LEFTOVER = /\.(tmp|deleting|old)-\d+$|\.tmp$/;
 
 function argsFor(dir: string, overrides: Partial<TrainingArguments> = {}): TrainingArguments {
   return resolveTrainingArguments({
-    output_dir: dir, per_device_train_batch_size: 8, learning_rate: 1e-3, max_steps: 24, save_steps: 8, logging_steps: 4,
-    seed: 3, disable_tqdm: true, report_to: [], ...overrides,
+    output_dir: dir,
+    per_device_train_batch_size: 8,
+    learning_rate: 1e-3,
+    max_steps: 24,
+    save_steps: 8,
+    logging_steps: 4,
+    seed: 3,
+    disable_tqdm: true,
+    report_to: [],
+    ...overrides,
   });
 }
 
@@ -73,16 +88,22 @@ function copyCheckpoint(step: number, toDir: string, asName = `checkpoint-${step
 test('a resume with another learning rate or other data is refused, naming the fields; ignore_resume_mismatch continues with a warning', async () => {
   const dir = path.join(root, 'mismatch');
   copyCheckpoint(8, dir);
-  await expect(run(dir, { learning_rate: 2e-3 }, true)).rejects.toThrow(/was written by a different run:\n\s+learning_rate: 0\.001 in the checkpoint, 0\.002 now\n[\s\S]*--ignore_resume_mismatch/);
+  await expect(run(dir, { learning_rate: 2e-3 }, true)).rejects.toThrow(
+    /was written by a different run:\n\s+learning_rate: 0\.001 in the checkpoint, 0\.002 now\n[\s\S]*--ignore_resume_mismatch/,
+  );
   await expect(run(dir, { seed: 4 }, true)).rejects.toThrow(/seed: 3 in the checkpoint, 4 now/);
   const otherData = makeMarkerPairs(96, 9);
   await expect(run(dir, {}, true, otherData)).rejects.toThrow(/train_features_sha256: "[0-9a-f]{64}" in the checkpoint, "[0-9a-f]{64}" now/);
-  await expect(run(dir, { per_device_train_batch_size: 4 }, path.join(dir, 'checkpoint-8'))).rejects.toThrow(/per_device_train_batch_size: 8 in the checkpoint, 4 now/);
+  await expect(run(dir, { per_device_train_batch_size: 4 }, path.join(dir, 'checkpoint-8'))).rejects.toThrow(
+    /per_device_train_batch_size: 8 in the checkpoint, 4 now/,
+  );
   // Nothing was written by the refused attempts.
   expect(fs.readdirSync(dir)).toEqual(['checkpoint-8']);
 
   const forced = await run(dir, { learning_rate: 2e-3, ignore_resume_mismatch: true }, true);
-  expect(forced.lines.join('\n')).toMatch(/warning: resuming from .*checkpoint-8, written by a run that differs[\s\S]*learning_rate: 0\.001 in the checkpoint, 0\.002 now/);
+  expect(forced.lines.join('\n')).toMatch(
+    /warning: resuming from .*checkpoint-8, written by a run that differs[\s\S]*learning_rate: 0\.001 in the checkpoint, 0\.002 now/,
+  );
   expect(forced.lines.join('\n')).toMatch(/resuming from .*checkpoint-8 at step 8/);
 });
 
@@ -111,7 +132,9 @@ test('"latest" with no checkpoint yet starts from scratch, but never over a fini
   const finished = path.join(root, 'finished-no-checkpoints');
   fs.mkdirSync(finished);
   fs.copyFileSync(path.join(referenceDir, 'model.safetensors'), path.join(finished, 'model.safetensors'));
-  await expect(run(finished, {}, 'latest')).rejects.toThrow(/holds a finished run: model\.safetensors, and no checkpoint to resume[\s\S]*--overwrite_output_dir/);
+  await expect(run(finished, {}, 'latest')).rejects.toThrow(
+    /holds a finished run: model\.safetensors, and no checkpoint to resume[\s\S]*--overwrite_output_dir/,
+  );
 });
 
 test('damaged and unfinished newest checkpoints are skipped for the previous intact one; leftovers are removed; weights equal the uninterrupted run', async () => {
@@ -157,7 +180,9 @@ test('a checkpoint moved aside while being replaced comes back when the replacem
   fs.writeFileSync(weights, bytes);
   expect(verifyManifest(flipped)).toBe('model.safetensors does not match its sha256 in the manifest (corrupt)');
   // A checkpoint named explicitly is never replaced by another: the resume is refused.
-  await expect(run(path.join(root, 'flipped'), {}, flipped)).rejects.toThrow(/checkpoint-16 is not an intact checkpoint: model\.safetensors does not match its sha256[\s\S]*Fix: resume from another/);
+  await expect(run(path.join(root, 'flipped'), {}, flipped)).rejects.toThrow(
+    /checkpoint-16 is not an intact checkpoint: model\.safetensors does not match its sha256[\s\S]*Fix: resume from another/,
+  );
 });
 
 test('save_total_limit deletes old checkpoints without leaving partial directories', async () => {

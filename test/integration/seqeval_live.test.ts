@@ -196,8 +196,7 @@ function ourCalls(c: Case, strict: boolean): Record<string, (onWarning: (w: Seqe
       ? getStrictEntities(y, { scheme: c.scheme as Scheme, suffix: c.suffix }).map((e) => [e.sentence, e.type, e.start, e.end])
       : getEntities(y, { suffix: c.suffix, onWarning });
   const calls: Record<string, (onWarning: (w: SeqevalWarning) => void) => unknown> = {
-    report: (w) =>
-      classificationReport(c.y_true, c.y_pred, options(w)).map((r) => [r.name, r.precision, r.recall, r.f1, r.support]),
+    report: (w) => classificationReport(c.y_true, c.y_pred, options(w)).map((r) => [r.name, r.precision, r.recall, r.f1, r.support]),
     report_text: (w) => classificationReportText(c.y_true, c.y_pred, options(w)),
     entities_true: (w) => entities(c.y_true, w),
     entities_pred: (w) => entities(c.y_pred, w),
@@ -222,15 +221,16 @@ test('every score, report, entity list, warning and error agrees with seqeval 1.
     const expected = reference.cases[k];
     const check = (name: string, ours: Outcome, theirs: Outcome): void => {
       compared++;
-      const same =
-        ours.error === theirs.error && sameValue(ours.value, theirs.value) && sameValue(ours.warnings, theirs.warnings);
+      const same = ours.error === theirs.error && sameValue(ours.value, theirs.value) && sameValue(ours.warnings, theirs.warnings);
       if (!same) {
-        mismatches.push(
-          `case ${k} ${name}: ${describeCase(c)}\n  ours:    ${JSON.stringify(ours)}\n  seqeval: ${JSON.stringify(theirs)}`,
-        );
+        mismatches.push(`case ${k} ${name}: ${describeCase(c)}\n  ours:    ${JSON.stringify(ours)}\n  seqeval: ${JSON.stringify(theirs)}`);
       }
     };
-    check('accuracy', run(() => accuracyScore(c.y_true, c.y_pred)), expected.accuracy);
+    check(
+      'accuracy',
+      run(() => accuracyScore(c.y_true, c.y_pred)),
+      expected.accuracy,
+    );
     for (const [mode, calls] of Object.entries(expected.modes)) {
       const ours = ourCalls(c, mode === 'strict');
       for (const [name, theirs] of Object.entries(calls)) check(`${mode} ${name}`, run(ours[name]), theirs);
@@ -253,9 +253,7 @@ test('the random cases reach the corners: strict errors, warnings of each kind, 
   expect(strictValues).toBeGreaterThan(250);
   // Strict and default mode disagree on many ill-formed cases, so both are really exercised.
   const differing = reference.cases.filter(
-    (c) =>
-      c.modes.strict?.f1_micro.value !== undefined &&
-      !sameValue(c.modes.strict.f1_micro.value, c.modes.default.f1_micro.value),
+    (c) => c.modes.strict?.f1_micro.value !== undefined && !sameValue(c.modes.strict.f1_micro.value, c.modes.default.f1_micro.value),
   ).length;
   expect(differing).toBeGreaterThan(30);
 });

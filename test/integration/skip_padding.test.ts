@@ -7,8 +7,15 @@ import { SeededRandom } from '../../lib/data/loader/seeded_random';
 import { byName, compareSkippedPadding, maxAbsDiff } from '../helpers/tensors';
 
 const CONFIG = {
-  vocab_size: 200, hidden_size: 48, num_hidden_layers: 3, num_attention_heads: 4, intermediate_size: 80,
-  max_position_embeddings: 64, num_labels: 3, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+  vocab_size: 200,
+  hidden_size: 48,
+  num_hidden_layers: 3,
+  num_attention_heads: 4,
+  intermediate_size: 80,
+  max_position_embeddings: 64,
+  num_labels: 3,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
 };
 
 // Rows of very different lengths (1..seq real tokens), padded at the end, heavy padding overall.

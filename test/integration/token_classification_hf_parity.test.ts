@@ -38,11 +38,58 @@ interface Reference {
 
 /** Words each exercising one rule of BERT's tokenization. */
 const HAND_WORDS: readonly string[] = [
-  'Hello', "don't", 'U.S.A.', 'e-mail', '(CNN)', '$3.50', '12.5%', 'x²', 'hello[MASK]world', '[MASK]', '[CLS]', '[unused0]', '[mask]',
-  'Café', 'naïve', 'cafe\u0301', 'Zürich', 'İstanbul', 'ΟΔΟΣ', 'STRAẞE', 'ﬁne', 'Ｆｕｌｌ',
-  '東京都', '北京', '中国的首都', '\u{20000}\u{20001}', 'こんにちは', '한국어', '😀', '👨\u200d👩\u200d👧', '𝐀'.repeat(60),
-  '', ' ', '\t', '\u00a0', '\u3000', '\u2028', 'New York', ' padded ', '\u0000', '\u0001', '\u200b', '\u00ad', '\ufeff', '\ufffd',
-  'foo\u200bbar', 'foo\u0000bar', 'a'.repeat(100), 'a'.repeat(101), 'x\u{E0041}', '\u0378', '\ue000',
+  'Hello',
+  "don't",
+  'U.S.A.',
+  'e-mail',
+  '(CNN)',
+  '$3.50',
+  '12.5%',
+  'x²',
+  'hello[MASK]world',
+  '[MASK]',
+  '[CLS]',
+  '[unused0]',
+  '[mask]',
+  'Café',
+  'naïve',
+  'cafe\u0301',
+  'Zürich',
+  'İstanbul',
+  'ΟΔΟΣ',
+  'STRAẞE',
+  'ﬁne',
+  'Ｆｕｌｌ',
+  '東京都',
+  '北京',
+  '中国的首都',
+  '\u{20000}\u{20001}',
+  'こんにちは',
+  '한국어',
+  '😀',
+  '👨\u200d👩\u200d👧',
+  '𝐀'.repeat(60),
+  '',
+  ' ',
+  '\t',
+  '\u00a0',
+  '\u3000',
+  '\u2028',
+  'New York',
+  ' padded ',
+  '\u0000',
+  '\u0001',
+  '\u200b',
+  '\u00ad',
+  '\ufeff',
+  '\ufffd',
+  'foo\u200bbar',
+  'foo\u0000bar',
+  'a'.repeat(100),
+  'a'.repeat(101),
+  'x\u{E0041}',
+  '\u0378',
+  '\ue000',
 ];
 
 let dir: string;
@@ -121,7 +168,7 @@ afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("transformers loads each tokenizer as its fast BertTokenizer with the same vocabulary", () => {
+test('transformers loads each tokenizer as its fast BertTokenizer with the same vocabulary', () => {
   expect(Object.values(reference.classes)).toEqual(Object.keys(tokenizers).map(() => 'BertTokenizer'));
   expect(reference.sizes).toEqual(Object.fromEntries(Object.entries(tokenizers).map(([name, t]) => [name, t.vocabSize])));
   expect(reference.results).toHaveLength(cases.length);
@@ -136,8 +183,10 @@ function firstDifference(expected: Record<string, unknown>, ours: Record<string,
     const i = at === -1 ? Math.min(a?.length ?? 0, b?.length ?? 0) : at;
     const wordIds = expected.wordIds as Array<number | null>;
     const word = key === 'truncatedWords' || key === 'emptyWords' ? (a ?? b ?? [])[i] : wordIds[i];
-    return `${key}[${i}]: hf ${JSON.stringify(a?.slice(i, i + 5))} ours ${JSON.stringify(b?.slice(i, i + 5))}; ` +
-      `word ${JSON.stringify(word)} of ${JSON.stringify(typeof word === 'number' ? words.slice(Math.max(0, word - 2), word + 3) : words.slice(0, 8))}`;
+    return (
+      `${key}[${i}]: hf ${JSON.stringify(a?.slice(i, i + 5))} ours ${JSON.stringify(b?.slice(i, i + 5))}; ` +
+      `word ${JSON.stringify(word)} of ${JSON.stringify(typeof word === 'number' ? words.slice(Math.max(0, word - 2), word + 3) : words.slice(0, 8))}`
+    );
   }
   return 'no difference';
 }
@@ -160,7 +209,9 @@ test('input ids, type ids, word ids, labels (first sub-token and all sub-tokens)
       [first] = await buildTokenFeatures([sentence], tokenizers[c.tok], { maxSeqLength: c.max_length, labels });
       [all] = await buildTokenFeatures([sentence], tokenizers[c.tok], { maxSeqLength: c.max_length, labels, labelAllTokens: true });
     } catch (err) {
-      mismatches.push(`${c.tok} ${JSON.stringify(c.words)} max ${c.max_length}: ours failed (${(err as Error).message}), hf ${JSON.stringify(hf).slice(0, 200)}`);
+      mismatches.push(
+        `${c.tok} ${JSON.stringify(c.words)} max ${c.max_length}: ours failed (${(err as Error).message}), hf ${JSON.stringify(hf).slice(0, 200)}`,
+      );
       continue;
     }
     if ('error' in hf) {

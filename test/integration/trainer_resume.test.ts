@@ -12,8 +12,15 @@ import { byName, maxAbsDiff } from '../helpers/tensors';
 import { makeMarkerPairs as makePairs } from '../helpers/marker_pairs';
 
 const CONFIG = {
-  vocab_size: 64, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,
-  max_position_embeddings: 32, num_labels: 3, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+  vocab_size: 64,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 64,
+  max_position_embeddings: 32,
+  num_labels: 3,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
 };
 const train = makePairs(1200, 1);
 const dev = makePairs(300, 2);
@@ -29,9 +36,20 @@ function accuracy(p: Predictions): Record<string, number> {
 
 function makeTrainer(outputDir: string, model: BertModel, overrides: Record<string, unknown> = {}): Trainer {
   const args = resolveTrainingArguments({
-    output_dir: outputDir, per_device_train_batch_size: 16, per_device_eval_batch_size: 64, learning_rate: 2e-3,
-    num_train_epochs: 4, warmup_ratio: 0.1, weight_decay: 0.01, logging_steps: 25, save_steps: 100, eval_strategy: 'epoch',
-    gradient_accumulation_steps: 2, seed: 5, disable_tqdm: true, ...overrides,
+    output_dir: outputDir,
+    per_device_train_batch_size: 16,
+    per_device_eval_batch_size: 64,
+    learning_rate: 2e-3,
+    num_train_epochs: 4,
+    warmup_ratio: 0.1,
+    weight_decay: 0.01,
+    logging_steps: 25,
+    save_steps: 100,
+    eval_strategy: 'epoch',
+    gradient_accumulation_steps: 2,
+    seed: 5,
+    disable_tqdm: true,
+    ...overrides,
   });
   return new Trainer({ model, args, train, evalSets: [{ features: dev }], padTokenId: 0, computeMetrics: accuracy, log: () => undefined });
 }

@@ -5,8 +5,15 @@ import { byName, maxAbsDiff, toNumbers } from '../helpers/tensors';
 import { TINY_BATCH } from '../helpers/tiny_batch';
 
 const CONFIG = {
-  vocab_size: 300, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 96,
-  max_position_embeddings: 32, num_labels: 3, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+  vocab_size: 300,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 96,
+  max_position_embeddings: 32,
+  num_labels: 3,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
 };
 const NO_DROPOUT = { ...CONFIG, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
 const BATCH = TINY_BATCH;
@@ -123,8 +130,11 @@ test('optimizer state with a wrong shape is refused and leaves the optimizer int
   const state = await model.optimizerState();
   // A valid tensor listed before the bad one must not be applied either.
   const bad = state.map((t) =>
-    t.name === 'classifier.weight.exp_avg' ? { ...t, shape: [t.shape[1], t.shape[0]] }
-      : t.name === 'bert.embeddings.LayerNorm.bias.exp_avg' ? { ...t, data: new Float32Array(t.data.length).fill(7) } : t,
+    t.name === 'classifier.weight.exp_avg'
+      ? { ...t, shape: [t.shape[1], t.shape[0]] }
+      : t.name === 'bert.embeddings.LayerNorm.bias.exp_avg'
+        ? { ...t, data: new Float32Array(t.data.length).fill(7) }
+        : t,
   );
   await expect(model.loadOptimizerState(bad)).rejects.toThrow(/optimizer state 'classifier.weight.exp_avg' has shape \[64, 3\], expected \[3, 64\]/);
   const after = byName(await model.optimizerState());

@@ -44,7 +44,13 @@ test('collate pads to the longest rounded up to 8, with the mask and pad id; fix
 });
 
 test('float labels: regression [batch] and multi-label [batch, labels]', () => {
-  const reg = collate([{ inputIds: [1], tokenTypeIds: [0], label: 0.5 }, { inputIds: [1], tokenTypeIds: [0], label: 4.25 }], { padTokenId: 0, floatLabels: true });
+  const reg = collate(
+    [
+      { inputIds: [1], tokenTypeIds: [0], label: 0.5 },
+      { inputIds: [1], tokenTypeIds: [0], label: 4.25 },
+    ],
+    { padTokenId: 0, floatLabels: true },
+  );
   expect(reg.labels).toBeInstanceOf(Float32Array);
   expect(Array.from(reg.labels! as Float32Array)).toEqual([0.5, 4.25]);
   expect(reg.labelShape).toEqual([2]);
@@ -75,5 +81,13 @@ test('token labels pad with -100 to the batch length; QA batches carry start/end
   expect(Array.from(qa.startPositions as Int32Array)).toEqual([2, 0]);
   expect(Array.from(qa.endPositions as Int32Array)).toEqual([2, 0]);
   expect(qa.labels).toBeUndefined();
-  expect(() => collate([{ inputIds: [1], tokenTypeIds: [0], startPosition: 0, endPosition: 0 }, { inputIds: [1], tokenTypeIds: [0] }], { padTokenId: 0 })).toThrow(/mixes labeled and unlabeled/);
+  expect(() =>
+    collate(
+      [
+        { inputIds: [1], tokenTypeIds: [0], startPosition: 0, endPosition: 0 },
+        { inputIds: [1], tokenTypeIds: [0] },
+      ],
+      { padTokenId: 0 },
+    ),
+  ).toThrow(/mixes labeled and unlabeled/);
 });

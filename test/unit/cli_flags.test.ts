@@ -15,12 +15,30 @@ const SCHEMA: FlagSchema = {
 
 test('run_glue-style flags: snake and kebab case, inline values, booleans, lists, aliases, defaults', () => {
   const v = parseFlags(
-    ['--do_train', '--learning-rate', '2e-5', '--output_dir=out', '--evaluation_strategy', 'epoch', '--label_names', 'positive', 'negtive', 'neutral', '--logging_steps', '100'],
+    [
+      '--do_train',
+      '--learning-rate',
+      '2e-5',
+      '--output_dir=out',
+      '--evaluation_strategy',
+      'epoch',
+      '--label_names',
+      'positive',
+      'negtive',
+      'neutral',
+      '--logging_steps',
+      '100',
+    ],
     SCHEMA,
   );
   expect(v).toEqual({
-    do_train: true, learning_rate: 2e-5, output_dir: 'out', eval_strategy: 'epoch', label_names: ['positive', 'negtive', 'neutral'],
-    logging_steps: 100, num_train_epochs: 3,
+    do_train: true,
+    learning_rate: 2e-5,
+    output_dir: 'out',
+    eval_strategy: 'epoch',
+    label_names: ['positive', 'negtive', 'neutral'],
+    logging_steps: 100,
+    num_train_epochs: 3,
   });
   expect(parseFlags(['--do_train', 'false'], SCHEMA).do_train).toBe(false);
   expect(parseFlags(['--label_names', 'a,b'], SCHEMA).label_names).toEqual(['a', 'b']);
@@ -43,7 +61,9 @@ test('--config json and yaml supply values; command-line flags win; bad files ar
     fs.writeFileSync(path.join(dir, 'bad.json'), '{"learnig_rate": 1}');
     expect(parseFlags(['--config', path.join(dir, 'a.yaml')], SCHEMA)).toMatchObject({ learning_rate: 3e-5, num_train_epochs: 2, label_names: ['x', 'y'] });
     expect(parseFlags(['--config', path.join(dir, 'a.json'), '--learning_rate', '7e-6'], SCHEMA)).toMatchObject({ learning_rate: 7e-6, output_dir: 'o' });
-    expect(() => parseFlags(['--config', path.join(dir, 'bad.json')], SCHEMA)).toThrow(/bad\.json: unknown argument "learnig_rate"; did you mean "learning_rate"\?/);
+    expect(() => parseFlags(['--config', path.join(dir, 'bad.json')], SCHEMA)).toThrow(
+      /bad\.json: unknown argument "learnig_rate"; did you mean "learning_rate"\?/,
+    );
     expect(() => parseFlags(['--config', path.join(dir, 'none.yaml')], SCHEMA)).toThrow(/none\.yaml: cannot read it \(ENOENT\)/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -108,20 +108,23 @@ const STRICT_ERROR_CASES: Record<string, { content: string; delimiter?: string; 
   tabDelimited: { content: 'a\t"b"c\n', delimiter: '\t', pythonError: `'\t' expected after '"'`, line: 1 },
 };
 
-test.each(Object.entries(STRICT_ERROR_CASES))('%s: Python csv (strict=True) raises, and so do we, at the same line', async (name, { content, delimiter, pythonError, line }) => {
-  const file = write(`${name}.${delimiter === '\t' ? 'tsv' : 'csv'}`, content);
-  const py = pythonRead([{ file, delimiter: delimiter ?? ',', quoting: 'minimal', strict: true }])[file];
-  expect(py).toEqual({ error: pythonError, line });
-  const err = await ours(file, { quoting: 'rfc4180' }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DataError);
-  expect((err as DataError).code).toBe('MALFORMED_QUOTE');
-  expect((err as DataError).line).toBe(line);
-  expect((err as DataError).message.startsWith(`${file}:${line}: `)).toBe(true);
-  expect((err as DataError).message).toContain('. Fix: ');
-});
+test.each(Object.entries(STRICT_ERROR_CASES))(
+  '%s: Python csv (strict=True) raises, and so do we, at the same line',
+  async (name, { content, delimiter, pythonError, line }) => {
+    const file = write(`${name}.${delimiter === '\t' ? 'tsv' : 'csv'}`, content);
+    const py = pythonRead([{ file, delimiter: delimiter ?? ',', quoting: 'minimal', strict: true }])[file];
+    expect(py).toEqual({ error: pythonError, line });
+    const err = await ours(file, { quoting: 'rfc4180' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).code).toBe('MALFORMED_QUOTE');
+    expect((err as DataError).line).toBe(line);
+    expect((err as DataError).message.startsWith(`${file}:${line}: `)).toBe(true);
+    expect((err as DataError).message).toContain('. Fix: ');
+  },
+);
 
 test('GLUE-style TSV with stray quotes reads as Python csv with QUOTE_NONE (how run_glue reads TSVs)', async () => {
   const file = write('qqp.tsv', 'id\tq1\tq2\tlabel\n1\tWhat is "best\tHow do I "learn" X?\t0\n2\t""\t"\t1\n3\ta\'b\t"c\t1\r\n');

@@ -3,14 +3,20 @@ import type { RawLabel } from '../../lib/data/examples/text_examples';
 import { dataError } from '../helpers/data_error';
 
 const FILE = 'data/train.tsv';
-const ex = (label: RawLabel | undefined, line = 2, file = FILE): LabeledExample => (label === undefined ? { source: { file, line } } : { label, source: { file, line } });
+const ex = (label: RawLabel | undefined, line = 2, file = FILE): LabeledExample =>
+  label === undefined ? { source: { file, line } } : { label, source: { file, line } };
 const train = (...labels: RawLabel[]): LabeledExample[] => labels.map((l, i) => ex(l, i + 2));
-
 
 describe('resolveLabels: where the list comes from', () => {
   test('inferred from training data, sorted like run_glue (code points; numbers numerically)', () => {
     const r = resolveLabels({ train: train('positive', 'negtive', 'neutral', 'positive') });
-    expect(r).toMatchObject({ problem: 'single_label_classification', labels: ['negtive', 'neutral', 'positive'], numLabels: 3, source: 'data', ignoreCase: false });
+    expect(r).toMatchObject({
+      problem: 'single_label_classification',
+      labels: ['negtive', 'neutral', 'positive'],
+      numLabels: 3,
+      source: 'data',
+      ignoreCase: false,
+    });
     expect({ ...r.label2id }).toEqual({ negtive: 0, neutral: 1, positive: 2 });
     expect(resolveLabels({ train: train('Z', 'a', 'é', 'B') }).labels).toEqual(['B', 'Z', 'a', 'é']);
     // UTF-16 order would put U+FF5E before the astral emoji; Python sorts by code point.
@@ -65,7 +71,9 @@ describe('resolveLabels: where the list comes from', () => {
 
   test('no source of labels at all is an error; numLabels must agree', () => {
     expect(() => resolveLabels({})).toThrow(/no label list: pass --label_names/);
-    expect(() => resolveLabels({ train: train('a', 'b'), numLabels: 3 })).toThrow(/num_labels is 3 but there are 2 labels \("a", "b", inferred from the training data\)/);
+    expect(() => resolveLabels({ train: train('a', 'b'), numLabels: 3 })).toThrow(
+      /num_labels is 3 but there are 2 labels \("a", "b", inferred from the training data\)/,
+    );
     expect(resolveLabels({ train: train('a', 'b'), numLabels: 2 }).numLabels).toBe(2);
   });
 

@@ -65,7 +65,10 @@ describe('LineSplitter', () => {
     }
     // 10 chunks make exactly 10,000 characters (allowed); the 11th passes the limit.
     expect(pushes).toBe(11);
-    expect(lines).toEqual([['short', 1], ['second', 2]]);
+    expect(lines).toEqual([
+      ['short', 1],
+      ['second', 2],
+    ]);
     expect(thrown).toBeInstanceOf(DataError);
     const err = thrown as DataError;
     expect(err.code).toBe('LINE_TOO_LONG');
@@ -83,8 +86,13 @@ describe('LineSplitter', () => {
     const splitter = new LineSplitter({ file: 'f.jsonl', maxLineLength: 100 });
     splitter.push(`${'a'.repeat(100)}\r`, onLine);
     splitter.push(`\n${'b'.repeat(100)}\n`, onLine);
-    expect(got).toEqual([[100, '\r\n', 1], [100, '\n', 2]]);
-    expect(() => splitter.push(`ok\n${'c'.repeat(101)}\nnext\n`, onLine)).toThrow(/^f\.jsonl:4: line is longer than 100 characters, the line length limit \(it has 101\)/);
+    expect(got).toEqual([
+      [100, '\r\n', 1],
+      [100, '\n', 2],
+    ]);
+    expect(() => splitter.push(`ok\n${'c'.repeat(101)}\nnext\n`, onLine)).toThrow(
+      /^f\.jsonl:4: line is longer than 100 characters, the line length limit \(it has 101\)/,
+    );
   });
 
   test('a long line of lone \\r (old Mac line endings) gets a hint to convert them', () => {
@@ -108,7 +116,9 @@ describe('readRecords with a line over the limit', () => {
     });
     expect(result.records).toEqual([]);
     expect(result.error?.code).toBe('LINE_TOO_LONG');
-    expect(result.error?.message).toMatch(new RegExp(`^${escape(file)}:1: line is longer than 4194304 characters \\(4 MiB\\), the line length limit.*Fix: raise --max_line_length`));
+    expect(result.error?.message).toMatch(
+      new RegExp(`^${escape(file)}:1: line is longer than 4194304 characters \\(4 MiB\\), the line length limit.*Fix: raise --max_line_length`),
+    );
     // Memory stays proportional to the limit: the splitter never held more than the limit plus
     // one chunk, and stopped reading the file after the chunk that passed the limit (the file has
     // about 10 chunks of 1 MiB).
@@ -124,7 +134,10 @@ describe('readRecords with a line over the limit', () => {
     const seen = await watchSplitter(async () => {
       result = await readAll(file);
     });
-    expect(result.records.map((r) => [r.line, r.values])).toEqual([[1, { a: 1 }], [2, { a: 2 }]]);
+    expect(result.records.map((r) => [r.line, r.values])).toEqual([
+      [1, { a: 1 }],
+      [2, { a: 2 }],
+    ]);
     expect(result.error?.code).toBe('LINE_TOO_LONG');
     expect(result.error?.message.startsWith(`${file}:3: line is longer than 4194304 characters (4 MiB)`)).toBe(true);
     expect(seen.maxHeld).toBeLessThanOrEqual(DEFAULT_MAX_LINE_LENGTH + seen.maxChunk);
@@ -133,7 +146,11 @@ describe('readRecords with a line over the limit', () => {
 
   test('maxLineLength sets the limit for TSV, CSV and JSONL; lines at the limit are read', async () => {
     const at = 'x'.repeat(40);
-    for (const [name, header] of [['t.tsv', 'h'], ['c.csv', 'h'], ['j.jsonl', '{"h": 0}']] as const) {
+    for (const [name, header] of [
+      ['t.tsv', 'h'],
+      ['c.csv', 'h'],
+      ['j.jsonl', '{"h": 0}'],
+    ] as const) {
       const row = name.endsWith('.jsonl') ? `{"h": "${at.slice(9)}"}` : at;
       const ok = write(name, `${header}\n${row}\n`);
       expect((await readAll(ok, { maxLineLength: 40 })).records).toHaveLength(name.endsWith('.jsonl') ? 2 : 1);
@@ -142,7 +159,9 @@ describe('readRecords with a line over the limit', () => {
       expect(error?.code).toBe('LINE_TOO_LONG');
       expect(error?.message.startsWith(`${long}:3: line is longer than 40 characters, the line length limit`)).toBe(true);
     }
-    await expect(readRecords(write('x.tsv', 'a\n'), { maxLineLength: -1 }).next()).rejects.toThrow(/maxLineLength \(--max_line_length\) must be a positive whole number/);
+    await expect(readRecords(write('x.tsv', 'a\n'), { maxLineLength: -1 }).next()).rejects.toThrow(
+      /maxLineLength \(--max_line_length\) must be a positive whole number/,
+    );
   });
 
   test('.json files (one huge line is normal for SQuAD) are not limited', async () => {
@@ -164,7 +183,9 @@ describe('a quoted CSV record over several lines', () => {
     expect(err?.line).toBe(3);
     // Each line "row N,neg\n" has 10-12 characters: the 500 are passed around line 50, long before the end.
     expect(err?.message).toMatch(
-      new RegExp(`^${escape(file)}:3: the record that starts here is longer than 500 characters, the line length limit, by line (4\\d|5\\d): the quoted field opened at line 3 is still open`),
+      new RegExp(
+        `^${escape(file)}:3: the record that starts here is longer than 500 characters, the line length limit, by line (4\\d|5\\d): the quoted field opened at line 3 is still open`,
+      ),
     );
     expect(err?.message).toContain('Fix: close the quote');
     // Without the limit in the way, the same file is the unterminated quote it is.

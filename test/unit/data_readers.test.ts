@@ -40,7 +40,7 @@ describe('TSV', () => {
   });
 
   test('without a header records are string arrays; trailing blank lines are ignored', async () => {
-    const file = write('train.tsv', 'gj04\t1\t\tOur friends won\'t buy this analysis.\ngj04\t0\t*\tOne more pseudo generalization.\n\n\n  \n');
+    const file = write('train.tsv', "gj04\t1\t\tOur friends won't buy this analysis.\ngj04\t0\t*\tOne more pseudo generalization.\n\n\n  \n");
     const records = await collect(file, { hasHeader: false });
     expect(records.map((r) => [r.line, r.values])).toEqual([
       [1, ['gj04', '1', '', "Our friends won't buy this analysis."]],
@@ -115,7 +115,9 @@ describe('CSV', () => {
     const file = write('span.csv', 'a,b\n"x,1\ny",2,3\n');
     const err = await failure(file);
     expect(err.code).toBe('MALFORMED_ROW');
-    expect(err.message).toContain(`${file}:2: expected 2 ","-separated fields (as in the header on line 1) but found 3; an unbalanced quote opened at line 2 probably merged lines 2..3 into this one record`);
+    expect(err.message).toContain(
+      `${file}:2: expected 2 ","-separated fields (as in the header on line 1) but found 3; an unbalanced quote opened at line 2 probably merged lines 2..3 into this one record`,
+    );
     expect(err.message).toContain('close the quote opened at line 2');
   });
 
@@ -144,7 +146,11 @@ describe('CSV', () => {
     const file = write('q.csv', 'text,label\n"He said "hi" to me",pos\n');
     const err = await failure(file);
     expect(err.code).toBe('MALFORMED_QUOTE');
-    expect(err.message).toMatch(new RegExp(`^${escape(file)}:2: "," or the end of the line must follow the closing quote of a quoted field, found "h" \\(column 11\\)\\. Fix: write a quote inside a quoted field as ""`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${escape(file)}:2: "," or the end of the line must follow the closing quote of a quoted field, found "h" \\(column 11\\)\\. Fix: write a quote inside a quoted field as ""`,
+      ),
+    );
     // Quoted TSVs get the hint to read them without quoting.
     const tsv = write('q.tsv', 'text\tlabel\n"a"b\t1\n');
     const err2 = await failure(tsv, { quoting: 'rfc4180' });
@@ -158,7 +164,10 @@ describe('CSV', () => {
 
 describe('JSON', () => {
   test('a pretty-printed array: each record carries the line of its opening brace', async () => {
-    const file = write('train.json', '\ufeff[\n  {\n    "text": "a [bracket] and {brace}",\n    "label": ["x", "y"]\n  },\n  {"text": "esc \\" \\\\ \\"}", "nested": {"k": [1, {"z": null}]}},\n\n  {"text": "c"}\n]\n\n');
+    const file = write(
+      'train.json',
+      '\ufeff[\n  {\n    "text": "a [bracket] and {brace}",\n    "label": ["x", "y"]\n  },\n  {"text": "esc \\" \\\\ \\"}", "nested": {"k": [1, {"z": null}]}},\n\n  {"text": "c"}\n]\n\n',
+    );
     expect(brief(await collect(file))).toEqual([
       [2, { text: 'a [bracket] and {brace}', label: ['x', 'y'] }],
       [6, { text: 'esc " \\ "}', nested: { k: [1, { z: null }] } }],
@@ -168,7 +177,10 @@ describe('JSON', () => {
 
   test('an empty array has no records; JSON Lines saved as .json is accepted', async () => {
     expect(await collect(write('empty.json', ' [ ] '))).toEqual([]);
-    expect(brief(await collect(write('lines.json', '{"a": 1}\n{"a": 2}\n')))).toEqual([[1, { a: 1 }], [2, { a: 2 }]]);
+    expect(brief(await collect(write('lines.json', '{"a": 1}\n{"a": 2}\n')))).toEqual([
+      [1, { a: 1 }],
+      [2, { a: 2 }],
+    ]);
   });
 
   test('an invalid record reports the line of the error and the parser message', async () => {

@@ -52,7 +52,7 @@ describe('loadTextExamples', () => {
       ['"太差了', '不好', 'negtive'],
       ['一般', '还行', 'neutral'],
     ]);
-    const cola = write('cola.tsv', 'gj04\t1\t\tOur friends won\'t buy this analysis.\ngj04\t0\t*\tMore a pseudo generalization.\n');
+    const cola = write('cola.tsv', "gj04\t1\t\tOur friends won't buy this analysis.\ngj04\t0\t*\tMore a pseudo generalization.\n");
     const examples = await loadTextExamples(cola, { hasHeader: false, textColumn: 3, labelColumn: 1 });
     expect(examples).toEqual([
       { text: "Our friends won't buy this analysis.", label: '1', source: { file: cola, line: 1 } },
@@ -62,10 +62,17 @@ describe('loadTextExamples', () => {
   });
 
   test('JSON and JSONL keep raw labels: strings, numbers, booleans, lists; dotted paths reach nested keys', async () => {
-    const json = write('train.json', JSON.stringify([
-      { text: 'a', labels: ['sports', 'news'], meta: { q: 'nested?' } },
-      { text: 'b', labels: [], meta: { q: 'x' } },
-    ], null, 2));
+    const json = write(
+      'train.json',
+      JSON.stringify(
+        [
+          { text: 'a', labels: ['sports', 'news'], meta: { q: 'nested?' } },
+          { text: 'b', labels: [], meta: { q: 'x' } },
+        ],
+        null,
+        2,
+      ),
+    );
     expect(await loadTextExamples(json, { textColumn: 'text', textPairColumn: 'meta.q', labelColumn: 'labels' })).toEqual([
       { text: 'a', textPair: 'nested?', label: ['sports', 'news'], source: { file: json, line: 2 } },
       { text: 'b', textPair: 'x', label: [], source: { file: json, line: 12 } },

@@ -2,12 +2,33 @@ import { readDistributedEnvironment, restartCount } from '../../lib/distributed/
 import { parseLaunchFlags } from '../../lib/cli/launch_command';
 import { workerEnvironment } from '../../lib/distributed/launcher';
 
-const TORCHRUN = { RANK: '3', LOCAL_RANK: '1', WORLD_SIZE: '4', LOCAL_WORLD_SIZE: '2', GROUP_RANK: '1', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500', TORCHELASTIC_RESTART_COUNT: '2', TORCHELASTIC_MAX_RESTARTS: '3', TORCHELASTIC_RUN_ID: 'job7', TORCHELASTIC_USE_AGENT_STORE: 'True' };
+const TORCHRUN = {
+  RANK: '3',
+  LOCAL_RANK: '1',
+  WORLD_SIZE: '4',
+  LOCAL_WORLD_SIZE: '2',
+  GROUP_RANK: '1',
+  MASTER_ADDR: '10.0.0.1',
+  MASTER_PORT: '29500',
+  TORCHELASTIC_RESTART_COUNT: '2',
+  TORCHELASTIC_MAX_RESTARTS: '3',
+  TORCHELASTIC_RUN_ID: 'job7',
+  TORCHELASTIC_USE_AGENT_STORE: 'True',
+};
 
 test("torchrun's variables become the worker's place in the job", () => {
   expect(readDistributedEnvironment(TORCHRUN)).toEqual({
-    rank: 3, localRank: 1, worldSize: 4, localWorldSize: 2, groupRank: 1, masterAddr: '10.0.0.1', masterPort: 29500,
-    restartCount: 2, maxRestarts: 3, runId: 'job7', useAgentStore: true,
+    rank: 3,
+    localRank: 1,
+    worldSize: 4,
+    localWorldSize: 2,
+    groupRank: 1,
+    masterAddr: '10.0.0.1',
+    masterPort: 29500,
+    restartCount: 2,
+    maxRestarts: 3,
+    runId: 'job7',
+    useAgentStore: true,
   });
   expect(restartCount(TORCHRUN)).toBe(2);
 });
@@ -29,8 +50,31 @@ test.each([
 });
 
 test("launch flags take torchrun's names with dashes or underscores; the rest is the worker's command line", () => {
-  const f = parseLaunchFlags(['--nproc-per-node=3', '--nnodes', '2', '--node_rank', '1', '--master-addr', 'h0', '--master_port', '1234', '--max_restarts', '2', 'train', '--nnodes', 'x']);
-  expect(f).toMatchObject({ nprocPerNode: 3, nnodes: 2, nodeRank: 1, masterAddr: 'h0', masterPort: 1234, maxRestarts: 2, workerArgv: ['train', '--nnodes', 'x'] });
+  const f = parseLaunchFlags([
+    '--nproc-per-node=3',
+    '--nnodes',
+    '2',
+    '--node_rank',
+    '1',
+    '--master-addr',
+    'h0',
+    '--master_port',
+    '1234',
+    '--max_restarts',
+    '2',
+    'train',
+    '--nnodes',
+    'x',
+  ]);
+  expect(f).toMatchObject({
+    nprocPerNode: 3,
+    nnodes: 2,
+    nodeRank: 1,
+    masterAddr: 'h0',
+    masterPort: 1234,
+    maxRestarts: 2,
+    workerArgv: ['train', '--nnodes', 'x'],
+  });
   expect(parseLaunchFlags(['--standalone', '--no_python', 'echo', 'hi'])).toMatchObject({ standalone: true, noPython: true, workerArgv: ['echo', 'hi'] });
 });
 
@@ -45,11 +89,30 @@ test.each([
 });
 
 test("each worker gets torchrun's environment; OMP_NUM_THREADS splits the cores only when unset", () => {
-  const options = { nprocPerNode: 2, nnodes: 3, nodeRank: 2, masterAddr: 'h0', masterPort: 29500, maxRestarts: 1, runId: 'r', command: ['x'], env: { PATH: '/bin' } };
+  const options = {
+    nprocPerNode: 2,
+    nnodes: 3,
+    nodeRank: 2,
+    masterAddr: 'h0',
+    masterPort: 29500,
+    maxRestarts: 1,
+    runId: 'r',
+    command: ['x'],
+    env: { PATH: '/bin' },
+  };
   const env = workerEnvironment(options, 1, 1);
   expect(env).toMatchObject({
-    RANK: '5', LOCAL_RANK: '1', WORLD_SIZE: '6', LOCAL_WORLD_SIZE: '2', GROUP_RANK: '2', MASTER_ADDR: 'h0', MASTER_PORT: '29500',
-    TORCHELASTIC_RESTART_COUNT: '1', TORCHELASTIC_MAX_RESTARTS: '1', TORCHELASTIC_RUN_ID: 'r', PATH: '/bin',
+    RANK: '5',
+    LOCAL_RANK: '1',
+    WORLD_SIZE: '6',
+    LOCAL_WORLD_SIZE: '2',
+    GROUP_RANK: '2',
+    MASTER_ADDR: 'h0',
+    MASTER_PORT: '29500',
+    TORCHELASTIC_RESTART_COUNT: '1',
+    TORCHELASTIC_MAX_RESTARTS: '1',
+    TORCHELASTIC_RUN_ID: 'r',
+    PATH: '/bin',
   });
   expect(Number(env.OMP_NUM_THREADS)).toBeGreaterThanOrEqual(1);
   expect(readDistributedEnvironment(env)).toMatchObject({ rank: 5, localRank: 1, worldSize: 6, groupRank: 2, useAgentStore: false });

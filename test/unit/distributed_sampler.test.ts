@@ -34,10 +34,21 @@ test('a rank takes positions r, r + W, ... of each global batch, as DistributedS
 });
 
 test('evaluation shards cover every example once and merge back into the original order', () => {
-  for (const [count, world] of [[31, 2], [31, 3], [2, 4], [0, 2], [9, 1]]) {
+  for (const [count, world] of [
+    [31, 2],
+    [31, 3],
+    [2, 4],
+    [0, 2],
+    [9, 1],
+  ]) {
     const shards = Array.from({ length: world }, (_, r) => evaluationShard(count, r, world));
     expect(shards.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
-    expect(mergeEvaluationShards(shards.map((s) => s.map((i) => `out-${i}`)), count)).toEqual(Array.from({ length: count }, (_, i) => `out-${i}`));
+    expect(
+      mergeEvaluationShards(
+        shards.map((s) => s.map((i) => `out-${i}`)),
+        count,
+      ),
+    ).toEqual(Array.from({ length: count }, (_, i) => `out-${i}`));
   }
 });
 

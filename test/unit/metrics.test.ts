@@ -50,7 +50,13 @@ describe('classification metrics, hand-computed', () => {
     // MCC = (TP*TN - FP*FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN)) = (3-1)/sqrt(4*4*2*2) = 0.25
     expect(matthewsCorrelation(preds, labels)).toBeCloseTo(0.25, 12);
     // Rows are labels: label 0 -> predicted [0,1] once each; label 1 -> predicted 0 once, 1 three times.
-    expect(confusionMatrix(preds, labels)).toEqual({ classes: [0, 1], counts: [[1, 1], [1, 3]] });
+    expect(confusionMatrix(preds, labels)).toEqual({
+      classes: [0, 1],
+      counts: [
+        [1, 1],
+        [1, 3],
+      ],
+    });
   });
 
   test('binary inputs under macro, micro and weighted averages', () => {
@@ -283,7 +289,10 @@ function classificationCases(random: () => number): ClassificationCase[] {
       predPool = random() < 0.5 ? [only] : [0, 1];
     } else {
       // one class predicted
-      labelPool = pick([[0, 1], [0, 1, 2]]);
+      labelPool = pick([
+        [0, 1],
+        [0, 1, 2],
+      ]);
       predPool = [pick(labelPool)];
     }
     const labels = Array.from({ length: n }, () => pick(labelPool));

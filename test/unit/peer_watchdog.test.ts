@@ -34,7 +34,7 @@ test('a check that comes late (this process was paused, e.g. Ctrl-Z) is skipped 
   let asked = 0;
   watchPeers({ unresponsivePeers: () => (asked++, null) }, 30, () => undefined);
   second();
-  now += 60000;  // stopped for a minute: the next tick is far behind
+  now += 60000; // stopped for a minute: the next tick is far behind
   second();
   expect(asked).toBe(1);
   second();
@@ -42,7 +42,11 @@ test('a check that comes late (this process was paused, e.g. Ctrl-Z) is skipped 
 });
 
 test('0 turns it off; stop() ends it; an error from the native side ends it with a warning', () => {
-  expect(watchPeers({ unresponsivePeers: () => 'never asked' }, 0, () => { throw new Error('called'); })).toBeUndefined();
+  expect(
+    watchPeers({ unresponsivePeers: () => 'never asked' }, 0, () => {
+      throw new Error('called');
+    }),
+  ).toBeUndefined();
   let asked = 0;
   const watchdog = watchPeers({ unresponsivePeers: () => (asked++, null) }, 10, () => undefined)!;
   second();
@@ -51,7 +55,16 @@ test('0 turns it off; stop() ends it; an error from the native side ends it with
   expect(asked).toBe(1);
   const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   let failing = 0;
-  watchPeers({ unresponsivePeers: () => { failing++; throw new Error('not connected'); } }, 10, () => undefined);
+  watchPeers(
+    {
+      unresponsivePeers: () => {
+        failing++;
+        throw new Error('not connected');
+      },
+    },
+    10,
+    () => undefined,
+  );
   second();
   second();
   expect(failing).toBe(1);

@@ -14,14 +14,23 @@ const CONTEXT = 'a b c d e f g h i j';
 function example(answer: string | null, question = 'q', isImpossible = false): SquadExample {
   const start = answer === null ? -1 : CONTEXT.indexOf(answer);
   return {
-    id: 'x', title: undefined, question, context: CONTEXT, isImpossible, line: 1,
+    id: 'x',
+    title: undefined,
+    question,
+    context: CONTEXT,
+    isImpossible,
+    line: 1,
     answers: answer === null ? { text: [], answerStart: [] } : { text: [answer], answerStart: [start] },
   };
 }
 // 10 tokens per window: [CLS] q [SEP] + 6 context tokens + [SEP]; windows overlap by 3 tokens:
 // context positions [0, 6), [3, 9), [6, 10).
 const OPTIONS = { maxSeqLength: 10, docStride: 3, maxQueryLength: 2 };
-const contextLetters = (f: QaFeature) => f.offsets.filter((o): o is [number, number] => o !== null).map(([s, e]) => CONTEXT.slice(s, e)).join('');
+const contextLetters = (f: QaFeature) =>
+  f.offsets
+    .filter((o): o is [number, number] => o !== null)
+    .map(([s, e]) => CONTEXT.slice(s, e))
+    .join('');
 
 test('long contexts become overlapping windows with offsets only on context tokens', async () => {
   const features = await buildQaFeatures([example('e f')], tokenizer, OPTIONS, true);
@@ -36,13 +45,33 @@ test('answer targets: token span where the answer is fully inside the window, [C
   const targets = async (answer: string | null, impossible = false) =>
     (await buildQaFeatures([example(answer, 'q', impossible)], tokenizer, OPTIONS, true)).map((f) => [f.startPosition, f.endPosition]);
   // "e f" = context positions 4..5: window 0 tokens 3+4, 3+5; window 1 (starts at 3) tokens 4, 5.
-  expect(await targets('e f')).toEqual([[7, 8], [4, 5], [0, 0]]);
+  expect(await targets('e f')).toEqual([
+    [7, 8],
+    [4, 5],
+    [0, 0],
+  ]);
   // "f g" crosses window 0's end: only window 1 holds it whole.
-  expect(await targets('f g')).toEqual([[0, 0], [5, 6], [0, 0]]);
+  expect(await targets('f g')).toEqual([
+    [0, 0],
+    [5, 6],
+    [0, 0],
+  ]);
   // The answer starts at window 0's last context token (run_qa would step onto [SEP] here).
-  expect(await targets('f')).toEqual([[8, 8], [5, 5], [0, 0]]);
-  expect(await targets('j')).toEqual([[0, 0], [0, 0], [6, 6]]);
-  expect(await targets(null, true)).toEqual([[0, 0], [0, 0], [0, 0]]);
+  expect(await targets('f')).toEqual([
+    [8, 8],
+    [5, 5],
+    [0, 0],
+  ]);
+  expect(await targets('j')).toEqual([
+    [0, 0],
+    [0, 0],
+    [6, 6],
+  ]);
+  expect(await targets(null, true)).toEqual([
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ]);
 });
 
 test('max context: each context token belongs to the window where it is farthest from an edge', async () => {

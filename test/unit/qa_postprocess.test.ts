@@ -1,14 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  NBestEntry,
-  postprocessQaPredictions,
-  QaExampleRef,
-  QaPredictions,
-  QaWindow,
-  writeQaPredictionFiles,
-} from '../../lib/evaluation/qa_postprocess';
+import { NBestEntry, postprocessQaPredictions, QaExampleRef, QaPredictions, QaWindow, writeQaPredictionFiles } from '../../lib/evaluation/qa_postprocess';
 
 // Every window below is laid out as [CLS] <question tokens> [SEP] <context tokens> [SEP] (padding),
 // so position 0 is CLS (the null answer) and only context tokens have offsets.
@@ -77,9 +70,7 @@ describe('postprocessQaPredictions: windows', () => {
 
   test('inputs that do not line up are errors', () => {
     expect(() => postprocessQaPredictions(examples, windows, start.slice(1), end)).toThrow(/3 windows but 2 rows/);
-    expect(() => postprocessQaPredictions(examples, [windows[1]], [start[1]], [end[1]])).toThrow(
-      /example greek \(index 1\) has no window/,
-    );
+    expect(() => postprocessQaPredictions(examples, [windows[1]], [start[1]], [end[1]])).toThrow(/example greek \(index 1\) has no window/);
     const stray: QaWindow[] = [...windows.slice(0, 2), { ...windows[2], exampleIndex: 2 }];
     expect(() => postprocessQaPredictions(examples, stray, start, end)).toThrow(/window 2 points to example 2/);
     const nan = [start[0], start[1], [0.5, 0, NaN, 0, 0, 0, 0]];
@@ -190,13 +181,7 @@ describe('postprocessQaPredictions: SQuAD v2.0 null answers', () => {
   test('a null answer cut by n-best is added back after it', () => {
     // One window, null score -2 + -1 = -3. nBestSize 1: start 1 (1), end 2 (2): "red green" 3.
     // Kept: [red green]; the null is appended: [red green 3, null -3]. score_diff = -3 - 1 - 2 = -6.
-    const result = postprocessQaPredictions(
-      examples,
-      [windows[0]],
-      [[-2, 1, 0.5, 0]],
-      [[-1, 0.5, 2, 0]],
-      { nBestSize: 1, version2WithNegative: true },
-    );
+    const result = postprocessQaPredictions(examples, [windows[0]], [[-2, 1, 0.5, 0]], [[-1, 0.5, 2, 0]], { nBestSize: 1, version2WithNegative: true });
     expect(result.predictions).toEqual({ q: 'red green' });
     expect(result.nullOdds).toEqual({ q: -6 });
     expect(texts(result.nbest.q)).toEqual(['red green', '']);
@@ -355,9 +340,7 @@ describe('writeQaPredictionFiles', () => {
     const out = path.join(dir, 'nested', 'out');
     const written = writeQaPredictionFiles(out, result, true);
     expect(written).toEqual(['predictions.json', 'nbest_predictions.json', 'null_odds.json'].map((f) => path.join(out, f)));
-    expect(fs.readFileSync(path.join(out, 'predictions.json'), 'utf8')).toBe(
-      '{\n    "q1": "Paris",\n    "q2": ""\n}\n',
-    );
+    expect(fs.readFileSync(path.join(out, 'predictions.json'), 'utf8')).toBe('{\n    "q1": "Paris",\n    "q2": ""\n}\n');
     expect(fs.readFileSync(path.join(out, 'nbest_predictions.json'), 'utf8')).toBe(
       [
         '{',
@@ -384,10 +367,7 @@ describe('writeQaPredictionFiles', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'null_odds.json'), 'utf8'))).toEqual({ q1: -4, q2: 1.5 });
 
     const v1 = path.join(dir, 'v1');
-    expect(writeQaPredictionFiles(v1, result, false, 'eval')).toEqual([
-      path.join(v1, 'eval_predictions.json'),
-      path.join(v1, 'eval_nbest_predictions.json'),
-    ]);
+    expect(writeQaPredictionFiles(v1, result, false, 'eval')).toEqual([path.join(v1, 'eval_predictions.json'), path.join(v1, 'eval_nbest_predictions.json')]);
     expect(fs.readdirSync(v1).sort()).toEqual(['eval_nbest_predictions.json', 'eval_predictions.json']);
   });
 

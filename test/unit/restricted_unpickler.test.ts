@@ -1,12 +1,4 @@
-import {
-  AllowedGlobal,
-  PickleDict,
-  PickleGlobal,
-  PickleList,
-  PickleTuple,
-  PickleValue,
-  unpickle,
-} from '../../lib/io/restricted_unpickler';
+import { AllowedGlobal, PickleDict, PickleGlobal, PickleList, PickleTuple, PickleValue, unpickle } from '../../lib/io/restricted_unpickler';
 import { runPython } from '../helpers/python';
 
 const NO_GLOBALS: ReadonlyMap<string, AllowedGlobal> = new Map();
@@ -83,7 +75,15 @@ test('memoized objects are shared, not copied', () => {
 test('allowed globals call the caller implementation; others are refused on sight', () => {
   const calls: PickleValue[][] = [];
   const globals = new Map<string, AllowedGlobal>([
-    ['mod.make', { call: (args) => { calls.push([...args]); return 'made'; } }],
+    [
+      'mod.make',
+      {
+        call: (args) => {
+          calls.push([...args]);
+          return 'made';
+        },
+      },
+    ],
     ['mod.tag', {}],
   ]);
   // mod.make(1, 'a') -> 'made'
@@ -97,7 +97,16 @@ test('allowed globals call the caller implementation; others are refused on sigh
   // A reference-only global cannot be called.
   expectUnpickleError(Buffer.from('\x80\x02cmod\ntag\n)R.', 'latin1'), globals, /mod\.tag may be referenced but not called/);
   // Errors thrown by an implementation are reported with the global's name.
-  const failing = new Map<string, AllowedGlobal>([['mod.bad', { call: () => { throw new Error('nope'); } }]]);
+  const failing = new Map<string, AllowedGlobal>([
+    [
+      'mod.bad',
+      {
+        call: () => {
+          throw new Error('nope');
+        },
+      },
+    ],
+  ]);
   expectUnpickleError(Buffer.from('\x80\x02cmod\nbad\n)R.', 'latin1'), failing, /mod\.bad: nope/);
 });
 

@@ -2,12 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DType, NamedTensor } from '../../lib/io/named_tensor';
-import {
-  parseSafetensors,
-  readSafetensors,
-  serializeSafetensors,
-  writeSafetensors,
-} from '../../lib/io/safetensors';
+import { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors } from '../../lib/io/safetensors';
 import { runPython } from '../helpers/python';
 
 const SOURCE = 'bad.safetensors';
@@ -93,7 +88,10 @@ describe('round trip', () => {
 
   test('names that look like integers keep their order', () => {
     const tensors: NamedTensor[] = ['b', '10', '2', 'a'].map((name, i) => ({
-      name, dtype: 'I32', shape: [1], data: new Int32Array([i]),
+      name,
+      dtype: 'I32',
+      shape: [1],
+      data: new Int32Array([i]),
     }));
     const back = parseSafetensors(Buffer.concat(serializeSafetensors(tensors)), 'order');
     expectSameTensors(back.tensors, tensors);
@@ -131,8 +129,16 @@ describe('round trip', () => {
 
 describe('interchange with Python safetensors', () => {
   const TORCH_DTYPE: Record<DType, string> = {
-    F64: 'torch.float64', F32: 'torch.float32', F16: 'torch.float16', BF16: 'torch.bfloat16',
-    I64: 'torch.int64', I32: 'torch.int32', I16: 'torch.int16', I8: 'torch.int8', U8: 'torch.uint8', BOOL: 'torch.bool',
+    F64: 'torch.float64',
+    F32: 'torch.float32',
+    F16: 'torch.float16',
+    BF16: 'torch.bfloat16',
+    I64: 'torch.int64',
+    I32: 'torch.int32',
+    I16: 'torch.int16',
+    I8: 'torch.int8',
+    U8: 'torch.uint8',
+    BOOL: 'torch.bool',
   };
 
   test('files we write are read by safetensors.torch with the same bytes and values', () => {
@@ -165,7 +171,10 @@ print(json.dumps({'meta': meta, 'tensors': res}))
     for (const t of tensors) {
       const p = py.tensors[t.name];
       expect({ name: t.name, dtype: p.dtype, shape: p.shape, hex: p.hex }).toEqual({
-        name: t.name, dtype: TORCH_DTYPE[t.dtype], shape: t.shape, hex: hexOf(t.data),
+        name: t.name,
+        dtype: TORCH_DTYPE[t.dtype],
+        shape: t.shape,
+        hex: hexOf(t.data),
       });
     }
     // Values as Python sees them, independent of byte encodings.
@@ -207,15 +216,24 @@ print(json.dumps({'torch': {k: describe(v) for k, v in tt.items()},
     );
     const expected = JSON.parse(out) as Record<'torch' | 'numpy', Record<string, { dtype: string; shape: number[]; hex: string }>>;
     const NAME: Record<DType, string> = {
-      F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32',
-      I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+      F64: 'float64',
+      F32: 'float32',
+      F16: 'float16',
+      BF16: 'bfloat16',
+      I64: 'int64',
+      I32: 'int32',
+      I16: 'int16',
+      I8: 'int8',
+      U8: 'uint8',
+      BOOL: 'bool',
     };
-    for (const [kind, file] of [['torch', 'py_torch.safetensors'], ['numpy', 'py_numpy.safetensors']] as const) {
+    for (const [kind, file] of [
+      ['torch', 'py_torch.safetensors'],
+      ['numpy', 'py_numpy.safetensors'],
+    ] as const) {
       const { tensors, metadata } = readSafetensors(path.join(dir, file));
       if (kind === 'torch') expect(metadata).toEqual({ format: 'pt', who: 'torch' });
-      const ours = Object.fromEntries(
-        tensors.map((t) => [t.name, { dtype: NAME[t.dtype], shape: t.shape, hex: hexOf(t.data) }]),
-      );
+      const ours = Object.fromEntries(tensors.map((t) => [t.name, { dtype: NAME[t.dtype], shape: t.shape, hex: hexOf(t.data) }]));
       expect(ours).toEqual(expected[kind]);
     }
     // Spot-check decoded values where JS can hold them directly.
@@ -260,7 +278,11 @@ describe('validation errors name the file and the problem', () => {
   test('bad or unsupported dtype', () => {
     expectParseError(fileWith({ w: { ...f32x2(), dtype: 'F99' } }, Buffer.alloc(8)), /tensor "w": dtype "F99" is not a known safetensors dtype/, CORRUPT_FIX);
     expectParseError(fileWith({ w: { shape: [2], data_offsets: [0, 8] } }, Buffer.alloc(8)), /tensor "w": dtype missing/);
-    expectParseError(fileWith({ w: { ...f32x2(), dtype: 'U32' } }, Buffer.alloc(8)), /tensor "w": dtype U32 is not supported \(supported: F64, F32/, /convert the tensor/);
+    expectParseError(
+      fileWith({ w: { ...f32x2(), dtype: 'U32' } }, Buffer.alloc(8)),
+      /tensor "w": dtype U32 is not supported \(supported: F64, F32/,
+      /convert the tensor/,
+    );
   });
 
   test('bad shape', () => {
@@ -274,7 +296,11 @@ describe('validation errors name the file and the problem', () => {
       expectParseError(fileWith({ w: { ...f32x2(), data_offsets } }, Buffer.alloc(8)), /tensor "w": data_offsets must be \[begin, end\]/);
     }
     expectParseError(fileWith({ w: f32x2([8, 0]) }, Buffer.alloc(8)), /tensor "w": data_offsets \[8, 0\] begin after they end/);
-    expectParseError(fileWith({ w: f32x2([0, 8]) }, Buffer.alloc(4)), /tensor "w": data_offsets \[0, 8\] reach past the end of the data section \(4 bytes\)/, CORRUPT_FIX);
+    expectParseError(
+      fileWith({ w: f32x2([0, 8]) }, Buffer.alloc(4)),
+      /tensor "w": data_offsets \[0, 8\] reach past the end of the data section \(4 bytes\)/,
+      CORRUPT_FIX,
+    );
   });
 
   test('byte count that does not match shape and dtype', () => {
@@ -326,7 +352,9 @@ describe('serialization refuses invalid input', () => {
     expect(() => serializeSafetensors([t({ shape: [3] })])).toThrow(/tensor "w": shape \[3\] has 3 elements but its data has 2/);
   });
   test('typed array of the wrong kind', () => {
-    expect(() => serializeSafetensors([t({ data: new Float64Array(2) })])).toThrow(/tensor "w": dtype F32 needs its data in a Float32Array, but got a Float64Array/);
+    expect(() => serializeSafetensors([t({ data: new Float64Array(2) })])).toThrow(
+      /tensor "w": dtype F32 needs its data in a Float32Array, but got a Float64Array/,
+    );
     expect(() => serializeSafetensors([t({ dtype: 'BF16' })])).toThrow(/dtype BF16 needs its data in a Uint16Array/);
   });
   test('reserved name, bad shape, bad dtype, bad metadata', () => {

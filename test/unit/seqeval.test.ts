@@ -110,12 +110,7 @@ describe('seqeval fixtures (seqeval 1.2.2 outputs)', () => {
       const entities = (y: string[][]): unknown[] =>
         mode === 'default'
           ? getEntities(y, options)
-          : getStrictEntities(y, { scheme: c.strict.scheme as Scheme, suffix: c.options.suffix }).map((e) => [
-              e.sentence,
-              e.type,
-              e.start,
-              e.end,
-            ]);
+          : getStrictEntities(y, { scheme: c.strict.scheme as Scheme, suffix: c.options.suffix }).map((e) => [e.sentence, e.type, e.start, e.end]);
 
       if (expected.error !== undefined) {
         const calls: (() => unknown)[] = [
@@ -137,9 +132,7 @@ describe('seqeval fixtures (seqeval 1.2.2 outputs)', () => {
 
       expectReport(classificationReport(c.y_true, c.y_pred, options), expected.report);
       if (expected.report_text_error !== null) {
-        expect(thrown(() => classificationReportText(c.y_true, c.y_pred, options)).pythonError).toBe(
-          expected.report_text_error,
-        );
+        expect(thrown(() => classificationReportText(c.y_true, c.y_pred, options)).pythonError).toBe(expected.report_text_error);
       } else {
         expect(classificationReportText(c.y_true, c.y_pred, options)).toBe(expected.report_text);
       }
@@ -233,9 +226,7 @@ describe('seqeval corner cases, hand-computed', () => {
   });
 
   test('strict BILOU error lists its prefixes in seqeval order', () => {
-    expect(thrown(() => getStrictEntities([['S-PER']], { scheme: 'BILOU' })).message).toBe(
-      'Invalid token is found: S-PER. Allowed prefixes are: I|O|B|U|L.',
-    );
+    expect(thrown(() => getStrictEntities([['S-PER']], { scheme: 'BILOU' })).message).toBe('Invalid token is found: S-PER. Allowed prefixes are: I|O|B|U|L.');
   });
 
   test('strict mode: a letter seqeval does not know is a KeyError, named in the message', () => {
@@ -285,13 +276,11 @@ describe('seqeval corner cases, hand-computed', () => {
     expect(warnings).toEqual([
       {
         category: 'UndefinedMetricWarning',
-        message:
-          'Precision is ill-defined and being set to 0.0 due to no predicted samples. Use `zero_division` parameter to control this behavior.',
+        message: 'Precision is ill-defined and being set to 0.0 due to no predicted samples. Use `zero_division` parameter to control this behavior.',
       },
       {
         category: 'UndefinedMetricWarning',
-        message:
-          'F-score is ill-defined and being set to 0.0 due to no true nor predicted samples. Use `zero_division` parameter to control this behavior.',
+        message: 'F-score is ill-defined and being set to 0.0 due to no true nor predicted samples. Use `zero_division` parameter to control this behavior.',
       },
     ]);
     const quiet: SeqevalWarning[] = [];

@@ -290,11 +290,27 @@ describe('squadV2Metrics, hand-computed', () => {
     const tiePredictions = { q1: 'Rome', q2: 'London', q3: 'Paris' };
     // Start 1. q1 (0.2): +0 -> 1. Then the two at 0.5:
     // q2 first: -1 -> 0, q3: +1 -> 1; never above 1: best 1/3, thresh 0.0.
-    const q2First = squadV2Metrics(tieGold, tiePredictions, new Map([['q1', 0.2], ['q2', 0.5], ['q3', 0.5]]));
+    const q2First = squadV2Metrics(
+      tieGold,
+      tiePredictions,
+      new Map([
+        ['q1', 0.2],
+        ['q2', 0.5],
+        ['q3', 0.5],
+      ]),
+    );
     expect(q2First.best_exact).toBeCloseTo(100 / 3, 12);
     expect(q2First.best_exact_thresh).toBe(0);
     // q3 first: +1 -> 2 (best, 0.5), q2: -1 -> 1: best 2/3, thresh 0.5.
-    const q3First = squadV2Metrics(tieGold, tiePredictions, new Map([['q1', 0.2], ['q3', 0.5], ['q2', 0.5]]));
+    const q3First = squadV2Metrics(
+      tieGold,
+      tiePredictions,
+      new Map([
+        ['q1', 0.2],
+        ['q3', 0.5],
+        ['q2', 0.5],
+      ]),
+    );
     expect(q3First.best_exact).toBeCloseTo(200 / 3, 12);
     expect(q3First.best_exact_thresh).toBe(0.5);
   });
@@ -308,9 +324,7 @@ describe('squadV2Metrics, hand-computed', () => {
   test('inputs the official script cannot score are errors', () => {
     expect(() => squadV2Metrics(gold, { q1: 'Paris' })).toThrow(/3 question\(s\) have no prediction \(q2, q3, q4\)/);
     expect(() => squadV2Metrics(gold, predictions, { q1: 0.1 })).toThrow(/na_probs has no entry for question q2/);
-    expect(() => squadV2Metrics([{ id: 'z', answers: ['x'], isImpossible: true }], { z: '' })).toThrow(
-      /is_impossible=true but 1 gold answer/,
-    );
+    expect(() => squadV2Metrics([{ id: 'z', answers: ['x'], isImpossible: true }], { z: '' })).toThrow(/is_impossible=true but 1 gold answer/);
   });
 });
 
@@ -325,7 +339,14 @@ describe('squadGoldFromJson', () => {
             {
               context: 'c',
               qas: [
-                { id: 'a', question: '?', answers: [{ text: 'x', answer_start: 0 }, { text: 'y', answer_start: 1 }] },
+                {
+                  id: 'a',
+                  question: '?',
+                  answers: [
+                    { text: 'x', answer_start: 0 },
+                    { text: 'y', answer_start: 1 },
+                  ],
+                },
                 { id: 'b', question: '?', answers: [], is_impossible: true, plausible_answers: [{ text: 'z' }] },
               ],
             },
@@ -343,9 +364,7 @@ describe('squadGoldFromJson', () => {
 
   test('names the malformed entry', () => {
     expect(() => squadGoldFromJson({})).toThrow('SQuAD JSON: the top level has no "data"');
-    expect(() => squadGoldFromJson({ data: [{ paragraphs: [{ qas: [{ id: 1, answers: [] }] }] }] })).toThrow(
-      'data[0].paragraphs[0].qas[0].id is not a string',
-    );
+    expect(() => squadGoldFromJson({ data: [{ paragraphs: [{ qas: [{ id: 1, answers: [] }] }] }] })).toThrow('data[0].paragraphs[0].qas[0].id is not a string');
     expect(() => squadGoldFromJson({ data: [{ paragraphs: [{ qas: [{ id: 'q', answers: [{ text: null }] }] }] }] })).toThrow(
       'data[0].paragraphs[0].qas[0].answers[0].text is not a string',
     );

@@ -14,7 +14,14 @@ function expectedExamples(text: string) {
       p.qas.map((qa) => {
         const impossible = qa.is_impossible === true;
         const answers = impossible ? [] : (qa.answers as Array<{ text: string; answer_start: number }>);
-        return { id: String(qa.id), title: article.title, question: qa.question, context: p.context, isImpossible: impossible, answers: { text: answers.map((a) => a.text), answerStart: answers.map((a) => a.answer_start) } };
+        return {
+          id: String(qa.id),
+          title: article.title,
+          question: qa.question,
+          context: p.context,
+          isImpossible: impossible,
+          answers: { text: answers.map((a) => a.text), answerStart: answers.map((a) => a.answer_start) },
+        };
       }),
     ),
   );
@@ -45,7 +52,11 @@ test('chunk boundaries anywhere (every split point, then 1-character chunks) giv
   const whole = new SquadJsonScanner();
   const reference = whole.push(TRICKY);
   whole.end();
-  expect(reference.map((p) => [p.article, p.paragraph, p.title])).toEqual([[0, 0, 'Té "q" {['], [0, 1, 'Té "q" {['], [1, 0, undefined]]);
+  expect(reference.map((p) => [p.article, p.paragraph, p.title])).toEqual([
+    [0, 0, 'Té "q" {['],
+    [0, 1, 'Té "q" {['],
+    [1, 0, undefined],
+  ]);
   expect(JSON.parse(reference[0].json).qas[0].extra).toEqual({ nested: [1, { x: '}' }] });
   for (let cut = 1; cut < TRICKY.length; cut++) {
     const scanner = new SquadJsonScanner();
@@ -61,7 +72,10 @@ test('chunk boundaries anywhere (every split point, then 1-character chunks) giv
 
 test('answer_start counts code points (as Python does) and becomes a JavaScript string index', async () => {
   const context = 'I 💙 emoji 𝐀nd math';
-  const file = write('astral.json', JSON.stringify({ data: [{ paragraphs: [{ context, qas: [{ id: 'a', question: 'what?', answers: [{ text: 'math', answer_start: 14 }] }] }] }] }));
+  const file = write(
+    'astral.json',
+    JSON.stringify({ data: [{ paragraphs: [{ context, qas: [{ id: 'a', question: 'what?', answers: [{ text: 'math', answer_start: 14 }] }] }] }] }),
+  );
   const [example] = (await readSquad(file)).examples;
   expect(example.answers.answerStart).toEqual([16]);
   expect(context.slice(16, 20)).toBe('math');
@@ -81,10 +95,22 @@ test.each([
   ['data-object.json', '{\n"data": {}}', /data-object\.json:2: "data" must be an array of articles/],
   ['paragraphs-object.json', '{"data": [{"paragraphs": {}}]}', /data\[0\]\.paragraphs must be an array/],
   ['no-context.json', '{"data": [{"paragraphs": [\n{"qas": []}]}]}', /no-context\.json:2: data\[0\]\.paragraphs\[0\]\.context: missing or not a string/],
-  ['bad-start.json', '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "x", "question": "q", "answers": [{"text": "a", "answer_start": "0"}]}]}]}]}', /paragraphs\[0\]\.qas\[0\]\.answers\[0\]\.answer_start: must be a non-negative integer/],
-  ['past-end.json', '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "x", "question": "q", "answers": [{"text": "a", "answer_start": 9}]}]}]}]}', /answer_start: 9 is past the end of the context \(3 characters\)/],
+  [
+    'bad-start.json',
+    '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "x", "question": "q", "answers": [{"text": "a", "answer_start": "0"}]}]}]}]}',
+    /paragraphs\[0\]\.qas\[0\]\.answers\[0\]\.answer_start: must be a non-negative integer/,
+  ],
+  [
+    'past-end.json',
+    '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "x", "question": "q", "answers": [{"text": "a", "answer_start": 9}]}]}]}]}',
+    /answer_start: 9 is past the end of the context \(3 characters\)/,
+  ],
   ['no-id.json', '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"question": "q"}]}]}]}', /qas\[0\]\.id: missing/],
-  ['duplicate.json', '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "x", "question": "q"}]},\n{"context": "d", "qas": [{"id": "x", "question": "q"}]}]}]}', /duplicate\.json:2: question id "x" appears twice \(first at line 1\)/],
+  [
+    'duplicate.json',
+    '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "x", "question": "q"}]},\n{"context": "d", "qas": [{"id": "x", "question": "q"}]}]}]}',
+    /duplicate\.json:2: question id "x" appears twice \(first at line 1\)/,
+  ],
   ['garbage.json', '{"data": [], ]}', /garbage\.json:1: unexpected "]" \(invalid JSON\)/],
   ['trailing.json', '{"data": []} x', /after the end of the JSON document/],
   ['no-data.json', '{"version": "1.1"}', /no-data\.json:1: no top-level "data" array/],
@@ -99,7 +125,9 @@ test('a large file streams through (20,000 paragraphs, about 12 MB)', async () =
   out.write('{"version": "1.1", "data": [{"title": "big", "paragraphs": [');
   const context = 'lorem ipsum dolor sit amet '.repeat(20);
   for (let i = 0; i < 20_000; i++) {
-    out.write(`${i ? ',' : ''}\n{"context": ${JSON.stringify(`${i} ${context}`)}, "qas": [{"id": "q${i}", "question": "which?", "answers": [{"text": "${i}", "answer_start": 0}]}]}`);
+    out.write(
+      `${i ? ',' : ''}\n{"context": ${JSON.stringify(`${i} ${context}`)}, "qas": [{"id": "q${i}", "question": "which?", "answers": [{"text": "${i}", "answer_start": 0}]}]}`,
+    );
   }
   out.write(']}]}');
   await new Promise((resolve) => out.end(resolve));

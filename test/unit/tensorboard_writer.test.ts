@@ -16,7 +16,7 @@ test('event file: valid TFRecord framing, file_version first, scalars decodable'
     writer.close();
     const bytes = fs.readFileSync(writer.file);
     const records: Buffer[] = [];
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const length = Number(bytes.readBigUInt64LE(at));
       records.push(bytes.subarray(at + 12, at + 12 + length));
       at += 12 + length + 4;

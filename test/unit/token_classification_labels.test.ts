@@ -2,13 +2,13 @@ import { bToILabel, resolveTokenLabels, tagIds, type TaggedSentence } from '../.
 import { dataError } from '../helpers/data_error';
 
 const conll = (line: number, tokens: string[], tags: string[]): TaggedSentence => ({ tokens, tags, source: { file: 'train.txt', line, tokenPerLine: true } });
-const jsonl = (line: number, tokens: string[], tags: string[]): TaggedSentence => ({ tokens, tags, source: { file: 'train.jsonl', line, tokenPerLine: false } });
+const jsonl = (line: number, tokens: string[], tags: string[]): TaggedSentence => ({
+  tokens,
+  tags,
+  source: { file: 'train.jsonl', line, tokenPerLine: false },
+});
 
-const TRAIN = [
-  conll(3, ['EU', 'rejects', 'German', 'call'], ['B-ORG', 'O', 'B-MISC', 'O']),
-  conll(9, ['Peter', 'Blackburn'], ['B-PER', 'I-PER']),
-];
-
+const TRAIN = [conll(3, ['EU', 'rejects', 'German', 'call'], ['B-ORG', 'O', 'B-MISC', 'O']), conll(9, ['Peter', 'Blackburn'], ['B-PER', 'I-PER'])];
 
 describe('resolveTokenLabels', () => {
   test('inferred from the training tags, sorted like Python (run_ner.py get_label_list)', () => {
@@ -19,8 +19,14 @@ describe('resolveTokenLabels', () => {
     expect(r.bToI).toEqual([0, 1, 3, 3, 4]);
     expect(r.warnings).toEqual([]);
     // Code point order: upper case before lower case, é after z, the astral emoji after U+FF5E.
-    expect(resolveTokenLabels({ train: [jsonl(1, ['a', 'b', 'c', 'd', 'e'], ['o', 'O', 'é', 'z', '😀']), jsonl(2, ['f'], ['～'])] }).labels)
-      .toEqual(['O', 'o', 'z', 'é', '～', '😀']);
+    expect(resolveTokenLabels({ train: [jsonl(1, ['a', 'b', 'c', 'd', 'e'], ['o', 'O', 'é', 'z', '😀']), jsonl(2, ['f'], ['～'])] }).labels).toEqual([
+      'O',
+      'o',
+      'z',
+      'é',
+      '～',
+      '😀',
+    ]);
   });
 
   test('the flag gives the list in id order; training tags must be in it', () => {
@@ -30,8 +36,10 @@ describe('resolveTokenLabels', () => {
     const err = dataError(() => resolveTokenLabels({ fromFlag: ['O', 'B-PER', 'I-PER'], train: TRAIN }));
     expect(err.code).toBe('UNKNOWN_LABEL');
     // "EU" is word 0 of the sentence starting at line 3 of a CoNLL file.
-    expect(err.message).toBe('train.txt:3: unknown label "B-ORG" (word 0 ("EU")); the known labels (from --label_names) are "O", "B-PER", "I-PER". ' +
-      'Fix the tag, or pass the complete label list in id order with --label_names');
+    expect(err.message).toBe(
+      'train.txt:3: unknown label "B-ORG" (word 0 ("EU")); the known labels (from --label_names) are "O", "B-PER", "I-PER". ' +
+        'Fix the tag, or pass the complete label list in id order with --label_names',
+    );
     expect(() => resolveTokenLabels({ fromFlag: [] })).toThrow('--label_names: the label list is empty');
     expect(() => resolveTokenLabels({ fromFlag: ['O', 'O'] })).toThrow('--label_names: label "O" appears twice');
   });
@@ -65,9 +73,10 @@ describe('tagIds', () => {
 
   test('maps tags to ids; an unknown tag names the line of its word (CoNLL) or of its record (JSON Lines)', () => {
     expect(tagIds(conll(5, ['in', 'Paris'], ['O', 'B-LOC']), labels)).toEqual([0, 1]);
-    expect(dataError(() => tagIds(conll(5, ['in', 'Paris', '.'], ['O', 'B-LCO', 'O']), labels)).message)
-      .toBe('train.txt:6: unknown label "B-LCO" (word 1 ("Paris")); the known labels (from --label_names) are "O", "B-LOC". ' +
-        'Fix the tag, or pass the complete label list in id order with --label_names');
+    expect(dataError(() => tagIds(conll(5, ['in', 'Paris', '.'], ['O', 'B-LCO', 'O']), labels)).message).toBe(
+      'train.txt:6: unknown label "B-LCO" (word 1 ("Paris")); the known labels (from --label_names) are "O", "B-LOC". ' +
+        'Fix the tag, or pass the complete label list in id order with --label_names',
+    );
     expect(dataError(() => tagIds(jsonl(5, ['in', 'Paris'], ['O', 'I-LOC']), labels)).message).toMatch(/^train\.jsonl:5: unknown label "I-LOC" \(word 1/);
     expect(dataError(() => tagIds({ tokens: ['x'], tags: ['?'] }, labels, 'sentence 4')).message).toMatch(/^sentence 4: unknown label "\?"/);
     // Label names are data: "__proto__" or "constructor" are only labels when listed.

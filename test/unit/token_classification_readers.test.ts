@@ -1,13 +1,7 @@
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { DataError } from '../../lib/data/readers/data_error';
-import {
-  readConllSentences,
-  readJsonSentences,
-  readTaggedSentences,
-  taggedSentenceFormat,
-  type TaggedSentence,
-} from '../../lib/data/token_classification';
+import { readConllSentences, readJsonSentences, readTaggedSentences, taggedSentenceFormat, type TaggedSentence } from '../../lib/data/token_classification';
 import { tempDirPerTest } from '../helpers/temp_dir';
 
 const { dir: tmpDir, write } = tempDirPerTest('bertrun-ner-readers-');
@@ -131,11 +125,14 @@ describe('JSON Lines', () => {
   const line = (o: unknown): string => JSON.stringify(o);
 
   test('tokens and ner_tags by default; blank lines skipped; the record line is the source', async () => {
-    const file = write('train.jsonl', [
-      line({ id: '0', tokens: ['EU', 'rejects', 'German'], pos_tags: [1, 2, 3], ner_tags: ['B-ORG', 'O', 'B-MISC'] }),
-      '',
-      line({ id: '1', tokens: ['Peter', 'Blackburn'], pos_tags: [1, 1], ner_tags: ['B-PER', 'I-PER'] }),
-    ].join('\n'));
+    const file = write(
+      'train.jsonl',
+      [
+        line({ id: '0', tokens: ['EU', 'rejects', 'German'], pos_tags: [1, 2, 3], ner_tags: ['B-ORG', 'O', 'B-MISC'] }),
+        '',
+        line({ id: '1', tokens: ['Peter', 'Blackburn'], pos_tags: [1, 1], ner_tags: ['B-PER', 'I-PER'] }),
+      ].join('\n'),
+    );
     const sentences = await readJsonSentences(file);
     expect(brief(sentences)).toEqual([
       [1, ['EU', 'rejects', 'German'], ['B-ORG', 'O', 'B-MISC']],
@@ -165,54 +162,98 @@ describe('JSON Lines', () => {
 
   test('a JSON array file is read the same way, lines pointing at each record', async () => {
     const file = write('dev.json', `[\n  ${line({ tokens: ['a'], ner_tags: ['O'] })},\n  ${line({ tokens: ['b'], ner_tags: ['B-X'] })}\n]\n`);
-    expect(brief(await readTaggedSentences(file))).toEqual([[2, ['a'], ['O']], [3, ['b'], ['B-X']]]);
+    expect(brief(await readTaggedSentences(file))).toEqual([
+      [2, ['a'], ['O']],
+      [3, ['b'], ['B-X']],
+    ]);
   });
 
   const bad: Array<[name: string, record: string, message: string, options?: { labelNames: string[] }]> = [
-    ['as many tags as words', line({ tokens: ['a', 'b', 'c'], ner_tags: ['O', 'O'] }),
-      '"tokens" has 3 words but "ner_tags" has 2 tags. Give every word exactly one tag'],
-    ['integer tags without a label list', line({ tokens: ['a', 'b'], ner_tags: ['O', 2] }),
+    [
+      'as many tags as words',
+      line({ tokens: ['a', 'b', 'c'], ner_tags: ['O', 'O'] }),
+      '"tokens" has 3 words but "ner_tags" has 2 tags. Give every word exactly one tag',
+    ],
+    [
+      'integer tags without a label list',
+      line({ tokens: ['a', 'b'], ner_tags: ['O', 2] }),
       'tag 1 in "ner_tags" is the integer 2, a label id, but no label list says which label it stands for. ' +
-        'Pass the label names in id order (--label_names), or write the tags as label names'],
-    ['an id outside the label list', line({ tokens: ['a'], ner_tags: [3] }),
+        'Pass the label names in id order (--label_names), or write the tags as label names',
+    ],
+    [
+      'an id outside the label list',
+      line({ tokens: ['a'], ner_tags: [3] }),
       'tag 0 in "ner_tags" is the id 3, but there are 2 labels (ids 0 to 1). Fix the tag, or pass the complete label list in id order (--label_names)',
-      { labelNames: ['O', 'B-X'] }],
-    ['a negative id', line({ tokens: ['a'], ner_tags: [-1] }), 'tag 0 in "ner_tags" is the id -1, but there are 2 labels (ids 0 to 1)', { labelNames: ['O', 'B-X'] }],
-    ['a fractional id', line({ tokens: ['a'], ner_tags: [1.5] }),
-      'tag 0 in "ner_tags" is number 1.5; a tag must be a label name or an integer label id. Fix the tag in this record'],
+      { labelNames: ['O', 'B-X'] },
+    ],
+    [
+      'a negative id',
+      line({ tokens: ['a'], ner_tags: [-1] }),
+      'tag 0 in "ner_tags" is the id -1, but there are 2 labels (ids 0 to 1)',
+      { labelNames: ['O', 'B-X'] },
+    ],
+    [
+      'a fractional id',
+      line({ tokens: ['a'], ner_tags: [1.5] }),
+      'tag 0 in "ner_tags" is number 1.5; a tag must be a label name or an integer label id. Fix the tag in this record',
+    ],
     ['a boolean tag', line({ tokens: ['a'], ner_tags: [true] }), 'tag 0 in "ner_tags" is boolean true; a tag must be a label name or an integer label id'],
     ['a null tag', line({ tokens: ['a'], ner_tags: [null] }), 'tag 0 in "ner_tags" is null; a tag must be a label name'],
     ['an empty tag', line({ tokens: ['a'], ner_tags: [''] }), 'tag 0 in "ner_tags" is an empty string; a tag must be'],
-    ['a word that is not a string', line({ tokens: ['a', 7], ner_tags: ['O', 'O'] }),
-      'word 1 in "tokens" is number 7, not a string. Write every word as a JSON string'],
-    ['words given as one string', line({ tokens: 'a b', ner_tags: ['O', 'O'] }),
-      '"tokens" holds the string "a b", not a list of words. Write the words as a JSON list, or pass the key that holds them as tokensColumn (--text_column_name)'],
-    ['tags given as an object', line({ tokens: ['a'], ner_tags: { 0: 'O' } }),
-      '"ner_tags" holds a object, not a list of tags. Write the tags as a JSON list, or pass the key that holds them as tagsColumn (--label_column_name)'],
-    ['a sentence without words', line({ tokens: [], ner_tags: [] }), '"tokens" is an empty list: the sentence has no words. Remove this record or give it words'],
-    ['a record without the tags key', line({ tokens: ['a'], ner_tags: ['O'] }).replace('"ner_tags"', '"tagz"'),
-      'key "ner_tags" not found; the keys are: "tokens", "tagz". Give every record the key, or pass the key that holds the tags as tagsColumn (--label_column_name)'],
+    [
+      'a word that is not a string',
+      line({ tokens: ['a', 7], ner_tags: ['O', 'O'] }),
+      'word 1 in "tokens" is number 7, not a string. Write every word as a JSON string',
+    ],
+    [
+      'words given as one string',
+      line({ tokens: 'a b', ner_tags: ['O', 'O'] }),
+      '"tokens" holds the string "a b", not a list of words. Write the words as a JSON list, or pass the key that holds them as tokensColumn (--text_column_name)',
+    ],
+    [
+      'tags given as an object',
+      line({ tokens: ['a'], ner_tags: { 0: 'O' } }),
+      '"ner_tags" holds a object, not a list of tags. Write the tags as a JSON list, or pass the key that holds them as tagsColumn (--label_column_name)',
+    ],
+    [
+      'a sentence without words',
+      line({ tokens: [], ner_tags: [] }),
+      '"tokens" is an empty list: the sentence has no words. Remove this record or give it words',
+    ],
+    [
+      'a record without the tags key',
+      line({ tokens: ['a'], ner_tags: ['O'] }).replace('"ner_tags"', '"tagz"'),
+      'key "ner_tags" not found; the keys are: "tokens", "tagz". Give every record the key, or pass the key that holds the tags as tagsColumn (--label_column_name)',
+    ],
   ];
   // Every row gets its options: jest would take a missing last argument for a `done` callback.
-  test.each(bad.map(([name, record, message, options]) => [name, record, message, options ?? {}] as const))('%s: an error naming file and line', async (_name, record, message, options) => {
-    const file = write('train.jsonl', `${line({ tokens: ['ok'], ner_tags: ['O'] })}\n\n${record}\n`);
-    const err = await failure(readJsonSentences(file, options));
-    expect(err.line).toBe(3);
-    expect(err.message.startsWith(`${file}:3: ${message}`)).toBe(true);
-  });
+  test.each(bad.map(([name, record, message, options]) => [name, record, message, options ?? {}] as const))(
+    '%s: an error naming file and line',
+    async (_name, record, message, options) => {
+      const file = write('train.jsonl', `${line({ tokens: ['ok'], ner_tags: ['O'] })}\n\n${record}\n`);
+      const err = await failure(readJsonSentences(file, options));
+      expect(err.line).toBe(3);
+      expect(err.message.startsWith(`${file}:3: ${message}`)).toBe(true);
+    },
+  );
 
   test('a record that is missing the words key', async () => {
     const file = write('train.jsonl', `${line({ tokens: ['a'], ner_tags: ['O'] })}\n${line({ token: ['b'], ner_tags: ['O'] })}\n`);
     const err = await failure(readJsonSentences(file));
-    expect([err.code, err.message]).toEqual(['MISSING_COLUMN', `${file}:2: key "tokens" not found; the keys are: "token", "ner_tags". ` +
-      'Give every record the key, or pass the key that holds the words as tokensColumn (--text_column_name)']);
+    expect([err.code, err.message]).toEqual([
+      'MISSING_COLUMN',
+      `${file}:2: key "tokens" not found; the keys are: "token", "ner_tags". ` +
+        'Give every record the key, or pass the key that holds the words as tokensColumn (--text_column_name)',
+    ]);
   });
 
   test('a first record with one key: the columns cannot be told', async () => {
     const file = write('train.jsonl', line({ tokens: ['a'] }));
     const err = await failure(readJsonSentences(file));
-    expect(err.message).toBe(`${file}:1: cannot tell which keys hold the words and the tags; the keys are: "tokens". ` +
-      'Name them with tokensColumn (--text_column_name) and tagsColumn (--label_column_name)');
+    expect(err.message).toBe(
+      `${file}:1: cannot tell which keys hold the words and the tags; the keys are: "tokens". ` +
+        'Name them with tokensColumn (--text_column_name) and tagsColumn (--label_column_name)',
+    );
   });
 
   test('invalid JSON, an empty file, a file of another format', async () => {
@@ -220,8 +261,10 @@ describe('JSON Lines', () => {
     expect([invalid.code, invalid.line]).toEqual(['INVALID_JSON', 2]);
     const emptyFile = write('empty.jsonl', '\n\n');
     const empty = await failure(readJsonSentences(emptyFile));
-    expect(empty.message).toBe(`${emptyFile}: the file has no records (it is empty, holds only blank lines, or is an empty JSON array). ` +
-      'Check that the path points to the intended file: one {"tokens": [...], "ner_tags": [...]} object per line');
+    expect(empty.message).toBe(
+      `${emptyFile}: the file has no records (it is empty, holds only blank lines, or is an empty JSON array). ` +
+        'Check that the path points to the intended file: one {"tokens": [...], "ner_tags": [...]} object per line',
+    );
     const tsv = await failure(readJsonSentences(write('train.tsv', 'a\tO\n')));
     expect(tsv.code).toBe('UNKNOWN_FORMAT');
   });
@@ -242,8 +285,10 @@ describe('format from the extension', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(DataError);
-    expect((err as DataError).message).toBe('data/train.csv: cannot tell the format from the extension ".csv". Rename the file ' +
-      '(.json, .jsonl, .ndjson, .conll, .conll03, .txt, .tsv, .tab, .bio, .iob, .iob2) or pass the format explicitly (format: "json" | "jsonl" | "conll")');
+    expect((err as DataError).message).toBe(
+      'data/train.csv: cannot tell the format from the extension ".csv". Rename the file ' +
+        '(.json, .jsonl, .ndjson, .conll, .conll03, .txt, .tsv, .tab, .bio, .iob, .iob2) or pass the format explicitly (format: "json" | "jsonl" | "conll")',
+    );
   });
 
   test('readTaggedSentences passes the options on', async () => {

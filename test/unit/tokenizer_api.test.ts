@@ -69,7 +69,7 @@ test('overflowing windows of a single text cover it with the stride as overlap',
 test('question + context windows (SQuAD style): the question whole in each, the context sliding', async () => {
   const question = 'Who deserves praise?';
   const q = (await uncased.encode(question, null, { addSpecialTokens: false })).inputIds;
-  const c = (await uncased.encode(CONTEXT, null, { addSpecialTokens: false, returnOffsets: true }));
+  const c = await uncased.encode(CONTEXT, null, { addSpecialTokens: false, returnOffsets: true });
   const stride = 4;
   const e = await uncased.encode(question, CONTEXT, { maxLength: 24, truncation: 'only_second', stride, returnOverflowing: true, returnOffsets: true });
   const windows = windowsOf(e);
@@ -90,19 +90,48 @@ test('question + context windows (SQuAD style): the question whole in each, the 
   expect(covered).toBe(c.inputIds.length);
 });
 
-test('windowRanges and pairWindows follow tokenizers\' order', () => {
+test("windowRanges and pairWindows follow tokenizers' order", () => {
   expect(windowRanges(5, 10, 2)).toEqual([[0, 5]]);
-  expect(windowRanges(10, 4, 1)).toEqual([[0, 4], [3, 7], [6, 10]]);
-  expect(windowRanges(10, 4, 0)).toEqual([[0, 4], [4, 8], [8, 10]]);
-  expect(windowRanges(3, 0, 0)).toEqual([[0, 0], [0, 3]]);
-  const a = [[0, 2], [2, 4]] as const;
-  const b = [[0, 3], [3, 5], [5, 6]] as const;
-  expect(pairWindows(a, b)).toEqual([[a[0], b[0]], [a[1], b[0]], [a[1], b[1]], [a[1], b[2]], [a[0], b[1]], [a[0], b[2]]]);
+  expect(windowRanges(10, 4, 1)).toEqual([
+    [0, 4],
+    [3, 7],
+    [6, 10],
+  ]);
+  expect(windowRanges(10, 4, 0)).toEqual([
+    [0, 4],
+    [4, 8],
+    [8, 10],
+  ]);
+  expect(windowRanges(3, 0, 0)).toEqual([
+    [0, 0],
+    [0, 3],
+  ]);
+  const a = [
+    [0, 2],
+    [2, 4],
+  ] as const;
+  const b = [
+    [0, 3],
+    [3, 5],
+    [5, 6],
+  ] as const;
+  expect(pairWindows(a, b)).toEqual([
+    [a[0], b[0]],
+    [a[1], b[0]],
+    [a[1], b[1]],
+    [a[1], b[2]],
+    [a[0], b[1]],
+    [a[0], b[2]],
+  ]);
 });
 
 test('encodeBatch equals encode per input, for mixed texts and pairs and any options', async () => {
   const inputs: Array<string | [string, string]> = ['Hello, world!', ['What?', CONTEXT], '', CONTEXT, ['', 'x'], ['a', '']];
-  for (const options of [{}, { maxLength: 16, returnOffsets: true }, { maxLength: 20, truncation: 'only_second' as const, stride: 2, returnOverflowing: true }]) {
+  for (const options of [
+    {},
+    { maxLength: 16, returnOffsets: true },
+    { maxLength: 20, truncation: 'only_second' as const, stride: 2, returnOverflowing: true },
+  ]) {
     const pairsOnly = options.truncation === 'only_second';
     const list = pairsOnly ? inputs.filter((i) => Array.isArray(i) && i[1] !== '') : inputs;
     const batch = await uncased.encodeBatch(list, options);

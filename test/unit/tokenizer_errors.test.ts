@@ -121,12 +121,10 @@ describe('unreadable tokenizer.json and tokenizer_config.json', () => {
     const json = await validTokenizerJson();
     json.normalizer = { type: 'NoSuchNormalizer' };
     const d = tokenizerDir('json-bad-normalizer', { 'tokenizer.json': JSON.stringify(json) });
-    await expect(BertTokenizer.fromDirectory(d)).rejects.toThrow(
-      `the tokenizers library could not load ${path.join(d, 'tokenizer.json')}`,
-    );
+    await expect(BertTokenizer.fromDirectory(d)).rejects.toThrow(`the tokenizers library could not load ${path.join(d, 'tokenizer.json')}`);
   });
 
-  test('tokenizer.json whose post-processor is not BERT\'s template', async () => {
+  test("tokenizer.json whose post-processor is not BERT's template", async () => {
     const json = await validTokenizerJson();
     json.post_processor = { type: 'RobertaProcessing', sep: ['[SEP]', 13], cls: ['[CLS]', 12], trim_offsets: true, add_prefix_space: false };
     const d = tokenizerDir('json-roberta', { 'tokenizer.json': JSON.stringify(json) });
@@ -154,7 +152,10 @@ describe('encode options', () => {
     [{ maxLength: 8, truncation: 'longest' as never }, "truncation must be one of 'longest_first', 'only_first', 'only_second'"],
     [{ maxLength: 1 }, 'maxLength 1 leaves no room: a single text already takes 2 special tokens'],
     [{ maxLength: 8, stride: 7, returnOverflowing: true }, 'stride 7 is too large for maxLength 8: it must be at most 6'],
-    [{ maxLength: 8, stride: 6, returnOverflowing: true }, 'stride 6 is too large: with maxLength 8 and \'longest_first\', the text is cut into windows of 6 tokens'],
+    [
+      { maxLength: 8, stride: 6, returnOverflowing: true },
+      "stride 6 is too large: with maxLength 8 and 'longest_first', the text is cut into windows of 6 tokens",
+    ],
     [{ maxLength: 8, truncation: 'only_second' as const }, "cannot truncate a single text with 'only_second'"],
     [{ truncation: true }, "truncation 'longest_first' needs maxLength: this tokenizer has no model_max_length"],
   ])('single text with %j', async (options, message) => {
@@ -180,7 +181,9 @@ describe('encode options', () => {
 
   test('batch errors name the input', async () => {
     await expect(tok.encodeBatch(['ok', 42 as unknown as string])).rejects.toThrow('input 1 must be a string or a [string, string] pair, got number');
-    await expect(tok.encodeBatch(['ok', ['a'] as unknown as [string, string]])).rejects.toThrow('input 1 must be a string or a [string, string] pair, got an array of 1');
+    await expect(tok.encodeBatch(['ok', ['a'] as unknown as [string, string]])).rejects.toThrow(
+      'input 1 must be a string or a [string, string] pair, got an array of 1',
+    );
     await expect(tok.encodeBatch(['ok', [words17, 'x']], { maxLength: 8, truncation: 'only_first', stride: 5, returnOverflowing: true })).rejects.toThrow(
       /^input 1: stride 5 is too large/,
     );

@@ -47,10 +47,14 @@ const UNASSIGNED = new Set(['unassigned']);
  * returns the pair untruncated; the fast one raises, and so does BertTokenizer.
  */
 const ONLY_SECOND_IMPOSSIBLE = new Set([
-  'only2_exact_fail/uncased/only2nd20', 'only2_exact_fail/cased/only2nd20',
-  'only2_first_too_long/uncased/only2nd20', 'only2_first_too_long/cased/only2nd20',
-  'longest_first_long/uncased/only2nd20', 'longest_first_long/cased/only2nd20',
-  'long_both/uncased/only2nd20', 'long_both/cased/only2nd20',
+  'only2_exact_fail/uncased/only2nd20',
+  'only2_exact_fail/cased/only2nd20',
+  'only2_first_too_long/uncased/only2nd20',
+  'only2_first_too_long/cased/only2nd20',
+  'longest_first_long/uncased/only2nd20',
+  'longest_first_long/cased/only2nd20',
+  'long_both/uncased/only2nd20',
+  'long_both/cased/only2nd20',
 ]);
 
 /**
@@ -67,16 +71,26 @@ const EMPTY_SECOND = new Set(['empty_second', 'both_empty']);
  * (the second on a tie). These are the cases where that gives other lengths (odd budgets).
  */
 const LONGEST_FIRST_SPLIT = new Set([
-  'qa_basic/uncased/trunc16', 'qa_basic/cased/trunc16',
-  'finqa/uncased/trunc16', 'finqa/cased/trunc16',
-  'longest_tie/uncased/trunc16', 'longest_tie/cased/trunc16',
-  'zh_pair/uncased/trunc16', 'zh_pair/cased/trunc16',
+  'qa_basic/uncased/trunc16',
+  'qa_basic/cased/trunc16',
+  'finqa/uncased/trunc16',
+  'finqa/cased/trunc16',
+  'longest_tie/uncased/trunc16',
+  'longest_tie/cased/trunc16',
+  'zh_pair/uncased/trunc16',
+  'zh_pair/cased/trunc16',
   'accent_pair/cased/trunc16',
-  'numbers_pair/uncased/trunc16', 'numbers_pair/cased/trunc16',
+  'numbers_pair/uncased/trunc16',
+  'numbers_pair/cased/trunc16',
   'url_pair/cased/trunc16',
-  'mixed_script_pair/uncased/trunc16', 'mixed_script_pair/cased/trunc16',
-  'long_both/uncased/trunc16', 'long_both/cased/trunc16', 'long_both/uncased/pad24', 'long_both/cased/pad24',
-  'apostrophe_pair/uncased/trunc16', 'apostrophe_pair/cased/trunc16',
+  'mixed_script_pair/uncased/trunc16',
+  'mixed_script_pair/cased/trunc16',
+  'long_both/uncased/trunc16',
+  'long_both/cased/trunc16',
+  'long_both/uncased/pad24',
+  'long_both/cased/pad24',
+  'apostrophe_pair/uncased/trunc16',
+  'apostrophe_pair/cased/trunc16',
 ]);
 
 /** Token counts the fast tokenizer keeps of a pair of n1 and n2 tokens within `budget` (longest_first). */

@@ -5,14 +5,36 @@ import { TRAINING_FLAGS } from '../../lib/cli/training_flags';
 import { parseFlags } from '../../lib/cli/flags';
 import { trainingArguments } from '../../lib/cli/command_common';
 
-test('defaults are transformers.TrainingArguments\' for the shared names', () => {
+test("defaults are transformers.TrainingArguments' for the shared names", () => {
   const a = resolveTrainingArguments({ output_dir: 'out' });
   // Values from transformers 4.x TrainingArguments.
   expect(a).toMatchObject({
-    per_device_train_batch_size: 8, per_device_eval_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 5e-5, weight_decay: 0,
-    adam_beta1: 0.9, adam_beta2: 0.999, adam_epsilon: 1e-8, max_grad_norm: 1, num_train_epochs: 3, max_steps: -1, lr_scheduler_type: 'linear',
-    warmup_ratio: 0, warmup_steps: 0, logging_steps: 500, eval_strategy: 'no', save_strategy: 'steps', save_steps: 500, save_total_limit: null,
-    seed: 42, ddp_timeout: 1800, fp16: false, bf16: false, load_best_model_at_end: false, metric_for_best_model: null, greater_is_better: null,
+    per_device_train_batch_size: 8,
+    per_device_eval_batch_size: 8,
+    gradient_accumulation_steps: 1,
+    learning_rate: 5e-5,
+    weight_decay: 0,
+    adam_beta1: 0.9,
+    adam_beta2: 0.999,
+    adam_epsilon: 1e-8,
+    max_grad_norm: 1,
+    num_train_epochs: 3,
+    max_steps: -1,
+    lr_scheduler_type: 'linear',
+    warmup_ratio: 0,
+    warmup_steps: 0,
+    logging_steps: 500,
+    eval_strategy: 'no',
+    save_strategy: 'steps',
+    save_steps: 500,
+    save_total_limit: null,
+    seed: 42,
+    ddp_timeout: 1800,
+    fp16: false,
+    bf16: false,
+    load_best_model_at_end: false,
+    metric_for_best_model: null,
+    greater_is_better: null,
   });
   expect(a.eval_steps).toBe(500); // unset: logging_steps, as HF
   expect(resolveTrainingArguments({ output_dir: 'o', report_to: ['none'] as unknown as Array<'tensorboard'> }).report_to).toEqual([]);
@@ -35,7 +57,9 @@ test('each bad value is refused naming the argument and what it accepts', () => 
   expect(bad({ learning_rat: 1 })).toThrow('unknown training argument "learning_rat"');
   expect(bad({ fp16: true, bf16: true })).toThrow('training argument fp16 and bf16 cannot both be set');
   expect(bad({ load_best_model_at_end: true })).toThrow('load_best_model_at_end needs eval_strategy steps or epoch');
-  expect(bad({ load_best_model_at_end: true, eval_strategy: 'steps', eval_steps: 3, save_steps: 10 })).toThrow('needs save_steps (10) to be a multiple of eval_steps (3)');
+  expect(bad({ load_best_model_at_end: true, eval_strategy: 'steps', eval_steps: 3, save_steps: 10 })).toThrow(
+    'needs save_steps (10) to be a multiple of eval_steps (3)',
+  );
 });
 
 test('metric_for_best_model: loss by default with load_best_model_at_end; lower is better only for losses', () => {
@@ -49,8 +73,13 @@ test('every argument is a CLI flag with its default and aliases; flags and --con
     expect(TRAINING_FLAGS[name]).toBeDefined();
     expect(TRAINING_FLAGS[name].default).toEqual(spec.default === null ? undefined : spec.default);
   }
-  const flags = parseFlags(['--evaluation_strategy', 'epoch', '--save_strategy', 'epoch', '--report_to', 'none', '--learning-rate', '2e-5', '--ddp_backend', 'gloo'], TRAINING_FLAGS);
+  const flags = parseFlags(
+    ['--evaluation_strategy', 'epoch', '--save_strategy', 'epoch', '--report_to', 'none', '--learning-rate', '2e-5', '--ddp_backend', 'gloo'],
+    TRAINING_FLAGS,
+  );
   const a = trainingArguments(flags, 'out');
   expect(a).toMatchObject({ eval_strategy: 'epoch', report_to: [], learning_rate: 2e-5, ddp_backend: 'gloo', output_dir: 'out', eval_steps: 500 });
-  expect(() => trainingArguments(parseFlags(['--logging_steps', '0'], TRAINING_FLAGS), 'out')).toThrow('training argument logging_steps must be an integer >= 1, got 0');
+  expect(() => trainingArguments(parseFlags(['--logging_steps', '0'], TRAINING_FLAGS), 'out')).toThrow(
+    'training argument logging_steps must be an integer >= 1, got 0',
+  );
 });

@@ -32,7 +32,8 @@ export const QUESTION_ANSWERING: Task<QuestionAnsweringData> = {
     const test = doPredict ? await loadSplit(flags, 'test_file', 'max_predict_samples', 'prediction') : undefined;
     if (train && !version2) {
       const impossible = train.examples.filter((e) => e.isImpossible).length;
-      if (impossible > 0) console.warn(`warning: ${train.file} has ${impossible} impossible questions; pass --version_2_with_negative to train a no-answer model`);
+      if (impossible > 0)
+        console.warn(`warning: ${train.file} has ${impossible} impossible questions; pass --version_2_with_negative to train a no-answer model`);
     }
     return { flags, version2, ...(train ? { train } : {}), ...(dev ? { dev } : {}), ...(test ? { test } : {}) };
   },
@@ -47,11 +48,13 @@ export const QUESTION_ANSWERING: Task<QuestionAnsweringData> = {
     const dev = data.dev;
     if (!dev) return [];
     const features = await buildQaFeatures(dev.examples, context.tokenizer, windowOptions(data, context), false);
-    return [{
-      features,
-      metrics: (p: Predictions) => squadMetrics(dev.examples, answersFor(data, dev.examples, features, p), data.version2),
-      writeOutputs: (outputDir: string, p: Predictions) => void writeQaPredictionFiles(outputDir, answersFor(data, dev.examples, features, p), data.version2),
-    }];
+    return [
+      {
+        features,
+        metrics: (p: Predictions) => squadMetrics(dev.examples, answersFor(data, dev.examples, features, p), data.version2),
+        writeOutputs: (outputDir: string, p: Predictions) => void writeQaPredictionFiles(outputDir, answersFor(data, dev.examples, features, p), data.version2),
+      },
+    ];
   },
 
   async predict(data, context, trainer, write) {
@@ -69,11 +72,24 @@ function windowOptions({ flags }: QuestionAnsweringData, { maxSeqLength }: TaskC
 }
 
 /** The best answer of each example over all its windows (HF's postprocess_qa_predictions). */
-function answersFor({ flags, version2 }: QuestionAnsweringData, examples: readonly SquadExample[], features: readonly QaFeature[], p: Predictions): QaPredictions {
-  return postprocessQaPredictions(examples, features, p.rows.map((r) => r.start_logits), p.rows.map((r) => r.end_logits), {
-    nBestSize: flags.n_best_size as number, maxAnswerLength: flags.max_answer_length as number,
-    version2WithNegative: version2, nullScoreDiffThreshold: flags.null_score_diff_threshold as number,
-  });
+function answersFor(
+  { flags, version2 }: QuestionAnsweringData,
+  examples: readonly SquadExample[],
+  features: readonly QaFeature[],
+  p: Predictions,
+): QaPredictions {
+  return postprocessQaPredictions(
+    examples,
+    features,
+    p.rows.map((r) => r.start_logits),
+    p.rows.map((r) => r.end_logits),
+    {
+      nBestSize: flags.n_best_size as number,
+      maxAnswerLength: flags.max_answer_length as number,
+      version2WithNegative: version2,
+      nullScoreDiffThreshold: flags.null_score_diff_threshold as number,
+    },
+  );
 }
 
 async function loadSplit(flags: FlagValues, flag: string, maxFlag: string, purpose: string): Promise<SquadDataset> {

@@ -12,7 +12,6 @@ import { cacheKey, cachedFeatures, fileDigest, tokenizerFingerprint } from '../.
 import type { TextFeature } from '../../data/loader/collate';
 import { glueMetrics, meanSquaredError } from '../../evaluation';
 import { softmax } from '../../evaluation/softmax';
-import type { BertTokenizer } from '../../tokenization';
 import type { Predictions } from '../../training/trainer';
 import type { FlagValues } from '../flags';
 import { readConfigId2Label, str } from '../command_common';
@@ -81,7 +80,11 @@ export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
   async evalSplits(data, context) {
     const splits = [];
     for (const split of data.evals) {
-      splits.push({ features: await featuresFor(split, context, data.labels, data.flags), suffix: split.suffix, metrics: (p: Predictions) => computeMetrics(p, data.labels, data.preset?.name) });
+      splits.push({
+        features: await featuresFor(split, context, data.labels, data.flags),
+        suffix: split.suffix,
+        metrics: (p: Predictions) => computeMetrics(p, data.labels, data.preset?.name),
+      });
     }
     return splits;
   },
@@ -109,7 +112,9 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
     }
     if (want.eval || want.train) {
       const devs = await loadGlueSplit(preset, dataDir, 'dev', flags.max_line_length as number).catch((e) => (want.eval ? Promise.reject(e) : []));
-      devs.forEach((d, i) => out.evals.push({ name: d.split, suffix: i === 0 ? '' : '_mm', file: d.file, examples: limit(d.examples, flags.max_eval_samples) }));
+      devs.forEach((d, i) =>
+        out.evals.push({ name: d.split, suffix: i === 0 ? '' : '_mm', file: d.file, examples: limit(d.examples, flags.max_eval_samples) }),
+      );
     }
     if (want.test) {
       const [test] = await loadGlueSplit(preset, dataDir, 'test', flags.max_line_length as number);
@@ -142,16 +147,31 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
 }
 
 /** Tokenized features of a split, from the on-disk cache when nothing that shapes them changed. */
-async function featuresFor(split: LoadedSplit, { tokenizer, maxSeqLength }: Pick<TaskContext, 'tokenizer' | 'maxSeqLength'>, labels: ResolvedLabels | undefined, flags: FlagValues): Promise<TextFeature[]> {
+async function featuresFor(
+  split: LoadedSplit,
+  { tokenizer, maxSeqLength }: Pick<TaskContext, 'tokenizer' | 'maxSeqLength'>,
+  labels: ResolvedLabels | undefined,
+  flags: FlagValues,
+): Promise<TextFeature[]> {
   const cacheDir = str(flags.cache_dir) ?? path.join(path.dirname(split.file), '.bertrun-cache');
   const key = cacheKey({
     dataDigest: fileDigest(split.file),
     tokenizer: tokenizerFingerprint(tokenizer),
-    settings: { maxSeqLength, columns: [flags.text_column, flags.text_pair_column, flags.label_column, flags.task_name], labels: labels ? [labels.problem, labels.labels] : null, n: split.examples.length },
+    settings: {
+      maxSeqLength,
+      columns: [flags.text_column, flags.text_pair_column, flags.label_column, flags.task_name],
+      labels: labels ? [labels.problem, labels.labels] : null,
+      n: split.examples.length,
+    },
   });
-  const { features } = await cachedFeatures(cacheDir, key, () => buildTextFeatures(split.examples, tokenizer, { maxSeqLength, ...(labels ? { labels } : {}) }), {
-    overwrite: flags.overwrite_cache === true,
-  });
+  const { features } = await cachedFeatures(
+    cacheDir,
+    key,
+    () => buildTextFeatures(split.examples, tokenizer, { maxSeqLength, ...(labels ? { labels } : {}) }),
+    {
+      overwrite: flags.overwrite_cache === true,
+    },
+  );
   return features;
 }
 

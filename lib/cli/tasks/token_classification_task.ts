@@ -59,7 +59,12 @@ export const TOKEN_CLASSIFICATION: Task<TokenClassificationData> = {
   async evalSplits(data, context) {
     if (!data.dev) return [];
     const features = await featurize(data, context, data.dev, true);
-    return [{ features: trainerFeatures(features), metrics: (p: Predictions) => nerMetrics(features, p, data.labels, data.flags.return_entity_level_metrics === true) }];
+    return [
+      {
+        features: trainerFeatures(features),
+        metrics: (p: Predictions) => nerMetrics(features, p, data.labels, data.flags.return_entity_level_metrics === true),
+      },
+    ];
   },
 
   async predict(data, context, trainer, write) {
@@ -70,7 +75,12 @@ export const TOKEN_CLASSIFICATION: Task<TokenClassificationData> = {
   },
 };
 
-function featurize({ flags, labels }: TokenClassificationData, { tokenizer, maxSeqLength }: TaskContext, sentences: readonly TaggedSentence[], labeled: boolean): Promise<TokenFeature[]> {
+function featurize(
+  { flags, labels }: TokenClassificationData,
+  { tokenizer, maxSeqLength }: TaskContext,
+  sentences: readonly TaggedSentence[],
+  labeled: boolean,
+): Promise<TokenFeature[]> {
   return buildTokenFeatures(sentences, tokenizer, { maxSeqLength, labelAllTokens: flags.label_all_tokens === true, ...(labeled ? { labels } : {}) });
 }
 
@@ -120,7 +130,13 @@ function nerMetrics(features: readonly TokenFeature[], p: Predictions, labels: T
  * predictions.txt as run_ner writes it (one sentence per line, labels separated by spaces) and
  * predictions.jsonl with words, labels and the source line; words past max_seq_length get no label (null).
  */
-function writePredictions(outputDir: string, sentences: readonly TaggedSentence[], features: readonly TokenFeature[], p: Predictions, labels: TokenLabels): void {
+function writePredictions(
+  outputDir: string,
+  sentences: readonly TaggedSentence[],
+  features: readonly TokenFeature[],
+  p: Predictions,
+  labels: TokenLabels,
+): void {
   const words = features.map((f, i) => predictWordLabels(f, p.rows[i].logits, labels.labels));
   fs.mkdirSync(outputDir, { recursive: true });
   writeFileAtomic(path.join(outputDir, 'predictions.txt'), Buffer.from(words.map((w) => w.map((l) => l ?? 'O').join(' ')).join('\n') + '\n'));

@@ -18,11 +18,18 @@ export function readColumn(record: SourceRecord, column: ColumnRef, option: stri
   if (Array.isArray(values)) {
     const index = asIndex(column);
     if (index === undefined) {
-      throw missing(record, `column ${JSON.stringify(column)} cannot be found: this file is read without a header row, so columns are 0-based indexes`,
-        `Pass a 0-based index as ${option} (the row has ${values.length} fields, 0 to ${values.length - 1}), or read the file with a header if its first row names the columns`);
+      throw missing(
+        record,
+        `column ${JSON.stringify(column)} cannot be found: this file is read without a header row, so columns are 0-based indexes`,
+        `Pass a 0-based index as ${option} (the row has ${values.length} fields, 0 to ${values.length - 1}), or read the file with a header if its first row names the columns`,
+      );
     }
     if (index >= values.length) {
-      throw missing(record, `column ${index} does not exist: the row has ${values.length} fields (0 to ${values.length - 1})`, `Pass a 0-based index below ${values.length} as ${option}`);
+      throw missing(
+        record,
+        `column ${index} does not exist: the row has ${values.length} fields (0 to ${values.length - 1})`,
+        `Pass a 0-based index below ${values.length} as ${option}`,
+      );
     }
     return values[index];
   }

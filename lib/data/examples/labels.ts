@@ -82,16 +82,28 @@ export function resolveLabels(options: ResolveLabelsOptions): ResolvedLabels {
     else if (options.numLabels === 1) problem = 'regression';
     else if (flag === undefined && task === undefined && (config === undefined || config.isDefault) && looksLikeRealNumbers(train)) {
       problem = 'regression';
-      warnings.push('every training label is a number and some are not integers, so this is treated as regression (num_labels 1); ' +
-        'pass the problem type single_label_classification to treat them as classes');
+      warnings.push(
+        'every training label is a number and some are not integers, so this is treated as regression (num_labels 1); ' +
+          'pass the problem type single_label_classification to treat them as classes',
+      );
     } else problem = 'single_label_classification';
   }
 
   if (problem === 'regression') {
     if (options.numLabels !== undefined && options.numLabels !== 1) {
-      throw new Error(`regression predicts one number, but num_labels ${options.numLabels} was requested; drop num_labels or use a classification problem type`);
+      throw new Error(
+        `regression predicts one number, but num_labels ${options.numLabels} was requested; drop num_labels or use a classification problem type`,
+      );
     }
-    const resolved: ResolvedLabels = { problem, labels: [], label2id: Object.create(null) as Record<string, number>, numLabels: 1, source: 'regression', ignoreCase: false, warnings };
+    const resolved: ResolvedLabels = {
+      problem,
+      labels: [],
+      label2id: Object.create(null) as Record<string, number>,
+      numLabels: 1,
+      source: 'regression',
+      ignoreCase: false,
+      warnings,
+    };
     for (const e of train) encodeLabel(e, resolved);
     return resolved;
   }
@@ -113,8 +125,10 @@ export function resolveLabels(options: ResolveLabelsOptions): ResolvedLabels {
       source = 'config';
       ignoreCase = true;
     } else {
-      warnings.push(`the model config was trained with labels ${listed(config.labels)}, but the training data also has ${listed([...foreign].slice(0, 10))}; ` +
-        'ignoring the config labels (the classifier head will be trained for the new label set)');
+      warnings.push(
+        `the model config was trained with labels ${listed(config.labels)}, but the training data also has ${listed([...foreign].slice(0, 10))}; ` +
+          'ignoring the config labels (the classifier head will be trained for the new label set)',
+      );
     }
   }
   if (labels === undefined && task !== undefined) {
@@ -126,8 +140,13 @@ export function resolveLabels(options: ResolveLabelsOptions): ResolvedLabels {
     for (const e of train) {
       for (const k of splitOf(e)) {
         if (k.length === 0) {
-          throw new DataError('UNKNOWN_LABEL', e.source.file, e.source.line, 'the label is empty',
-            'Give this row a label or remove it (labels are inferred from the training data, and an empty string is not a usable class name)');
+          throw new DataError(
+            'UNKNOWN_LABEL',
+            e.source.file,
+            e.source.line,
+            'the label is empty',
+            'Give this row a label or remove it (labels are inferred from the training data, and an empty string is not a usable class name)',
+          );
         }
         seen.add(k);
       }
@@ -144,8 +163,10 @@ export function resolveLabels(options: ResolveLabelsOptions): ResolvedLabels {
     throw new Error('no label list: pass --label_names, use a model whose config.json has id2label, or provide training data to infer the labels from');
   }
   if (options.numLabels !== undefined && options.numLabels !== labels.length) {
-    throw new Error(`num_labels is ${options.numLabels} but there are ${labels.length} labels (${listed(labels)}, ${describeSource(source)}); ` +
-      'make them agree or drop num_labels');
+    throw new Error(
+      `num_labels is ${options.numLabels} but there are ${labels.length} labels (${listed(labels)}, ${describeSource(source)}); ` +
+        'make them agree or drop num_labels',
+    );
   }
   const label2id = Object.create(null) as Record<string, number>;
   labels.forEach((l, i) => {
@@ -166,20 +187,36 @@ export function encodeLabel(example: LabeledExample, resolved: ResolvedLabels): 
   const { file, line } = example.source;
   const raw = example.label;
   if (raw === undefined) {
-    throw new DataError('MISSING_LABEL', file, line, 'this example has no label', 'Select the label column (labelColumn / --label_column) when reading training or evaluation data');
+    throw new DataError(
+      'MISSING_LABEL',
+      file,
+      line,
+      'this example has no label',
+      'Select the label column (labelColumn / --label_column) when reading training or evaluation data',
+    );
   }
   if (resolved.problem === 'regression') {
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseNumber(raw) : undefined;
     if (value === undefined || !Number.isFinite(value)) {
-      throw new DataError('UNKNOWN_LABEL', file, line, `the label ${JSON.stringify(raw)} is not a number, but this is a regression task (one numeric target per row)`,
-        'Fix the label in this row, or use a classification problem type if the labels are classes');
+      throw new DataError(
+        'UNKNOWN_LABEL',
+        file,
+        line,
+        `the label ${JSON.stringify(raw)} is not a number, but this is a regression task (one numeric target per row)`,
+        'Fix the label in this row, or use a classification problem type if the labels are classes',
+      );
     }
     return value;
   }
   const multi = resolved.problem === 'multi_label_classification';
   if (!multi && Array.isArray(raw)) {
-    throw new DataError('UNKNOWN_LABEL', file, line, `the label is a list (${JSON.stringify(raw)}) but the problem is single-label classification`,
-      'Use the problem type multi_label_classification for rows with several labels, or give one label per row');
+    throw new DataError(
+      'UNKNOWN_LABEL',
+      file,
+      line,
+      `the label is a list (${JSON.stringify(raw)}) but the problem is single-label classification`,
+      'Use the problem type multi_label_classification for rows with several labels, or give one label per row',
+    );
   }
   const keys = labelKeys(example, multi, resolved.multiLabelDelimiter);
   const ids = keys.map((k) => idOf(k, resolved, example));
@@ -211,7 +248,11 @@ function labelKeys(example: LabeledExample, multi: boolean, delimiter: string | 
   if (raw === undefined) return [];
   if (Array.isArray(raw)) return raw.map((v) => String(v));
   const key = String(raw);
-  if (multi && delimiter !== undefined) return key.split(delimiter).map((s) => s.trim()).filter((s) => s.length > 0);
+  if (multi && delimiter !== undefined)
+    return key
+      .split(delimiter)
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   return [key];
 }
 
@@ -268,14 +309,18 @@ function sortLabels(labels: string[]): string[] {
   return labels.sort(compareCodePoints);
 }
 
-
 function describeSource(source: LabelSource): string {
   switch (source) {
-    case 'flag': return 'from --label_names';
-    case 'config': return "from the model config's id2label";
-    case 'task': return 'from the task preset';
-    case 'data': return 'inferred from the training data';
-    case 'regression': return 'regression';
+    case 'flag':
+      return 'from --label_names';
+    case 'config':
+      return "from the model config's id2label";
+    case 'task':
+      return 'from the task preset';
+    case 'data':
+      return 'inferred from the training data';
+    case 'regression':
+      return 'regression';
   }
 }
 

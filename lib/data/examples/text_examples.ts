@@ -102,12 +102,22 @@ function readText(record: SourceRecord, column: ColumnRef, option: string, allow
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else if (value === null || value === undefined) text = '';
   else {
-    throw new DataError('MALFORMED_ROW', record.file, record.line, `column ${JSON.stringify(column)} holds ${Array.isArray(value) ? 'an array' : 'an object'}, not text`,
-      `Point ${option} at a column that holds a string`);
+    throw new DataError(
+      'MALFORMED_ROW',
+      record.file,
+      record.line,
+      `column ${JSON.stringify(column)} holds ${Array.isArray(value) ? 'an array' : 'an object'}, not text`,
+      `Point ${option} at a column that holds a string`,
+    );
   }
   if (!allowEmpty && text.trim().length === 0) {
-    throw new DataError('EMPTY_TEXT', record.file, record.line, `the text in column ${JSON.stringify(column)} is empty`,
-      `Fix or remove this row, check that ${option} is the right column, or allow empty texts (allowEmptyText)`);
+    throw new DataError(
+      'EMPTY_TEXT',
+      record.file,
+      record.line,
+      `the text in column ${JSON.stringify(column)} is empty`,
+      `Fix or remove this row, check that ${option} is the right column, or allow empty texts (allowEmptyText)`,
+    );
   }
   return text;
 }
@@ -117,10 +127,19 @@ function readLabel(record: SourceRecord, column: ColumnRef): RawLabel {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value) && value.every((v): v is string | number => typeof v === 'string' || typeof v === 'number')) return value;
   if (value === null || value === undefined) {
-    throw new DataError('MISSING_LABEL', record.file, record.line, `the label in column ${JSON.stringify(column)} is missing (null)`,
-      'Give this row a label or remove it; for unlabeled (test) data leave out the label column');
+    throw new DataError(
+      'MISSING_LABEL',
+      record.file,
+      record.line,
+      `the label in column ${JSON.stringify(column)} is missing (null)`,
+      'Give this row a label or remove it; for unlabeled (test) data leave out the label column',
+    );
   }
-  throw new DataError('MALFORMED_ROW', record.file, record.line,
+  throw new DataError(
+    'MALFORMED_ROW',
+    record.file,
+    record.line,
     `the label in column ${JSON.stringify(column)} is ${JSON.stringify(value)}; a label must be a string, a number, a boolean, or a list of strings/numbers (multi-label)`,
-    'Fix the label in this row');
+    'Fix the label in this row',
+  );
 }

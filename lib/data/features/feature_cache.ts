@@ -21,7 +21,10 @@ export function tokenizerFingerprint(tokenizer: BertTokenizer): string {
 }
 
 export function cacheKey(parts: { dataDigest: string; tokenizer: string; settings: unknown }): string {
-  return createHash('sha256').update(JSON.stringify([FORMAT, parts.dataDigest, parts.tokenizer, parts.settings])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([FORMAT, parts.dataDigest, parts.tokenizer, parts.settings]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Returns cached features for `key`, or builds them, stores them atomically and returns them. */

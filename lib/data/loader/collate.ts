@@ -51,7 +51,8 @@ export function collate(features: readonly TextFeature[], options: CollateOption
     // Padding gets -100 like HF's DataCollatorForTokenClassification: the loss ignores it.
     const labels = new Int32Array(rows * seq).fill(-100);
     features.forEach((f, r) => {
-      if (f.tokenLabels!.length !== f.inputIds.length) throw new Error(`feature ${r} has ${f.tokenLabels!.length} token labels for ${f.inputIds.length} tokens`);
+      if (f.tokenLabels!.length !== f.inputIds.length)
+        throw new Error(`feature ${r} has ${f.tokenLabels!.length} token labels for ${f.inputIds.length} tokens`);
       labels.set(f.tokenLabels!, r * seq);
     });
     batch.labels = labels;

@@ -36,7 +36,8 @@ export function mergeEvaluationShards<T>(parts: readonly T[][], count: number): 
   for (let i = 0; i < count; i++) {
     const part = parts[i % worldSize];
     const at = Math.floor(i / worldSize);
-    if (part === undefined || at >= part.length) throw new Error(`rank ${i % worldSize} returned ${part?.length ?? 0} outputs; its shard of ${count} examples needs more`);
+    if (part === undefined || at >= part.length)
+      throw new Error(`rank ${i % worldSize} returned ${part?.length ?? 0} outputs; its shard of ${count} examples needs more`);
     out.push(part[at]);
   }
   return out;

@@ -55,10 +55,15 @@ export async function buildQaFeatures(
     let encodings: Encoding[];
     try {
       encodings = await tokenizer.encodeBatch(pairs, {
-        maxLength: maxSeqLength, truncation: 'only_second', stride: docStride, returnOverflowing: true, returnOffsets: true, maxFirstLength: maxQueryLength,
+        maxLength: maxSeqLength,
+        truncation: 'only_second',
+        stride: docStride,
+        returnOverflowing: true,
+        returnOffsets: true,
+        maxFirstLength: maxQueryLength,
       });
     } catch (err) {
-      throw new Error(`tokenizing SQuAD examples ${from}..${from + part.length - 1}: ${(err as Error).message}`);
+      throw new Error(`tokenizing SQuAD examples ${from}..${from + part.length - 1}: ${(err as Error).message}`, { cause: err });
     }
     encodings.forEach((main, i) => {
       const windows = [main, ...(main.overflowing ?? [])];

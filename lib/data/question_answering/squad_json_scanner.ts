@@ -73,7 +73,11 @@ class SquadGrammar implements JsonGrammar {
     const ch = chunk[at];
     const top = this.stack[this.stack.length - 1];
     if (this.rootDone) throw new JsonScanError(line, `unexpected ${JSON.stringify(ch)} after the end of the JSON document`);
-    if (top === undefined || (top.kind === 'array' && (top.expect === 'value' || top.expect === 'value-or-end')) || (top.kind === 'object' && top.expect === 'value')) {
+    if (
+      top === undefined ||
+      (top.kind === 'array' && (top.expect === 'value' || top.expect === 'value-or-end')) ||
+      (top.kind === 'object' && top.expect === 'value')
+    ) {
       if (top?.kind === 'array' && top.expect === 'value-or-end' && c === 93) {
         this.stack.pop();
         this.valueDone();
@@ -195,7 +199,9 @@ class SquadGrammar implements JsonGrammar {
   }
 
   private isParagraphSlot(): boolean {
-    return this.stack.length === 4 && this.inDataArray(2) && this.stack[2].kind === 'object' && this.keyAt(2) === 'paragraphs' && this.stack[3].kind === 'array';
+    return (
+      this.stack.length === 4 && this.inDataArray(2) && this.stack[2].kind === 'object' && this.keyAt(2) === 'paragraphs' && this.stack[3].kind === 'array'
+    );
   }
 
   private paragraphPath(): string {

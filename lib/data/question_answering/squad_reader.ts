@@ -30,7 +30,8 @@ export interface SquadDataset {
   unrecoverable: { count: number; firstIds: string[] };
 }
 
-const FIX = 'Fix the file so it follows the SQuAD format: {"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers": [{"text", "answer_start"}], "is_impossible"}]}]}]}';
+const FIX =
+  'Fix the file so it follows the SQuAD format: {"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers": [{"text", "answer_start"}], "is_impossible"}]}]}]}';
 const REPORTED_IDS = 5;
 
 /** Streams the examples of a SQuAD JSON file (`.gz` too). Throws a DataError naming file and line. */
@@ -55,7 +56,13 @@ export async function readSquad(file: string): Promise<SquadDataset> {
   for await (const example of squadExamples(file)) {
     const earlier = seen.get(example.id);
     if (earlier !== undefined) {
-      throw new DataError('MALFORMED_ROW', file, example.line, `question id ${JSON.stringify(example.id)} appears twice (first at line ${earlier})`, 'Give every question a unique "id"');
+      throw new DataError(
+        'MALFORMED_ROW',
+        file,
+        example.line,
+        `question id ${JSON.stringify(example.id)} appears twice (first at line ${earlier})`,
+        'Give every question a unique "id"',
+      );
     }
     seen.set(example.id, example.line);
     if (!answersRecoverable(example)) {
@@ -64,7 +71,8 @@ export async function readSquad(file: string): Promise<SquadDataset> {
     }
     examples.push(example);
   }
-  if (examples.length === 0) throw new DataError('EMPTY_DATASET', file, undefined, 'no questions found', 'Check that the file holds SQuAD data with at least one question');
+  if (examples.length === 0)
+    throw new DataError('EMPTY_DATASET', file, undefined, 'no questions found', 'Check that the file holds SQuAD data with at least one question');
   return { file, examples, unrecoverable };
 }
 

@@ -179,11 +179,14 @@ export class DelimitedParser {
     const found = JSON.stringify(String.fromCodePoint(text.codePointAt(i) ?? 0));
     const sep = this.delimiter === '\t' ? 'a tab' : JSON.stringify(this.delimiter);
     const opened = this.quoteLine;
-    const merged = opened !== line
-      ? `; that quoted field opened at line ${opened}, so an unbalanced quote there probably merged lines ${opened}..${line} into one record`
-      : '';
+    const merged =
+      opened !== line
+        ? `; that quoted field opened at line ${opened}, so an unbalanced quote there probably merged lines ${opened}..${line} into one record`
+        : '';
     const fixes = [
-      opened !== line ? `close the quote opened at line ${opened} where its field ends, or write it as ""` : 'write a quote inside a quoted field as "" (for example "say ""hi"""), or quote the whole field',
+      opened !== line
+        ? `close the quote opened at line ${opened} where its field ends, or write it as ""`
+        : 'write a quote inside a quoted field as "" (for example "say ""hi"""), or quote the whole field',
     ];
     if (this.delimiter === '\t') fixes.push('or read the file with quoting "none"');
     return new DataError(

@@ -72,7 +72,8 @@ export class LineSplitter {
   private tooLong(seen: string, unfinished: boolean): DataError {
     const limit = describeLineLength(this.maxLineLength);
     const hints: string[] = [];
-    if (seen.indexOf('\r') !== -1) hints.push('the line holds "\\r" characters: if the file ends its lines with "\\r" alone (old Mac style), convert them to "\\n"');
+    if (seen.indexOf('\r') !== -1)
+      hints.push('the line holds "\\r" characters: if the file ends its lines with "\\r" alone (old Mac style), convert them to "\\n"');
     return new DataError(
       'LINE_TOO_LONG',
       this.file,

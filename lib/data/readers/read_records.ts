@@ -79,7 +79,13 @@ export async function* readRecordBatches(file: string, options: ReadRecordsOptio
   switch (format) {
     case 'tsv':
     case 'csv':
-      reader = delimitedReader(file, format === 'tsv' ? '\t' : ',', options.hasHeader ?? true, options.quoting ?? (format === 'tsv' ? 'none' : 'rfc4180'), maxLineLength);
+      reader = delimitedReader(
+        file,
+        format === 'tsv' ? '\t' : ',',
+        options.hasHeader ?? true,
+        options.quoting ?? (format === 'tsv' ? 'none' : 'rfc4180'),
+        maxLineLength,
+      );
       break;
     case 'jsonl':
       reader = jsonLinesReader(file, maxLineLength);
@@ -267,7 +273,9 @@ function jsonLinesReader(file: string, maxLineLength: number): BatchReader {
 function jsonArrayReader(file: string): BatchReader {
   const parser = new JsonArrayParser();
   const scanError = (err: unknown): unknown =>
-    err instanceof JsonScanError ? new DataError('INVALID_JSON', file, err.line, err.message, 'Fix the JSON (a .json data file is one array of objects, [{...}, {...}])') : err;
+    err instanceof JsonScanError
+      ? new DataError('INVALID_JSON', file, err.line, err.message, 'Fix the JSON (a .json data file is one array of objects, [{...}, {...}])')
+      : err;
   return {
     push(chunk, out) {
       let elements: JsonElementText[];
@@ -308,7 +316,13 @@ function jsonArrayReader(file: string): BatchReader {
 function requireObject(file: string, line: number, value: unknown): Record<string, unknown> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-  throw new DataError('INVALID_JSON', file, line, `expected a JSON object ({...}) as the record, found ${kind}`, 'Write each record as an object whose keys are the column names');
+  throw new DataError(
+    'INVALID_JSON',
+    file,
+    line,
+    `expected a JSON object ({...}) as the record, found ${kind}`,
+    'Write each record as an object whose keys are the column names',
+  );
 }
 
 function countNewlines(text: string, end: number): number {

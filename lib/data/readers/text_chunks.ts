@@ -37,7 +37,13 @@ export async function* readTextChunks(file: string): AsyncGenerator<string, void
       let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
       if (first) {
         if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
-          throw new DataError('INVALID_ENCODING', file, 1, 'the file is UTF-16 (it starts with a UTF-16 byte order mark)', 'Re-save it as UTF-8 (for example `iconv -f UTF-16 -t UTF-8 in.tsv > out.tsv`)');
+          throw new DataError(
+            'INVALID_ENCODING',
+            file,
+            1,
+            'the file is UTF-16 (it starts with a UTF-16 byte order mark)',
+            'Re-save it as UTF-8 (for example `iconv -f UTF-16 -t UTF-8 in.tsv > out.tsv`)',
+          );
         }
         if (buf.length < 3) {
           carry = buf;

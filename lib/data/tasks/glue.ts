@@ -55,13 +55,22 @@ const NLI3 = ['contradiction', 'entailment', 'neutral'] as const;
 const NLI2 = ['entailment', 'not_entailment'] as const;
 
 const mnliTrain = tsv('train', 'train.tsv', 'sentence1', 'sentence2', 'gold_label');
-const mnliMatched = { dev: tsv('dev_matched', 'dev_matched.tsv', 'sentence1', 'sentence2', 'gold_label'), test: tsv('test_matched', 'test_matched.tsv', 'sentence1', 'sentence2') };
-const mnliMismatched = { dev: tsv('dev_mismatched', 'dev_mismatched.tsv', 'sentence1', 'sentence2', 'gold_label'), test: tsv('test_mismatched', 'test_mismatched.tsv', 'sentence1', 'sentence2') };
+const mnliMatched = {
+  dev: tsv('dev_matched', 'dev_matched.tsv', 'sentence1', 'sentence2', 'gold_label'),
+  test: tsv('test_matched', 'test_matched.tsv', 'sentence1', 'sentence2'),
+};
+const mnliMismatched = {
+  dev: tsv('dev_mismatched', 'dev_mismatched.tsv', 'sentence1', 'sentence2', 'gold_label'),
+  test: tsv('test_mismatched', 'test_mismatched.tsv', 'sentence1', 'sentence2'),
+};
 
 const TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
   // CoLA's train/dev files have no header: source, label, original mark, sentence. Its test file has one.
   cola: {
-    name: 'cola', problem: 'single_label_classification', labels: BINARY, metrics: ['matthews_correlation'],
+    name: 'cola',
+    problem: 'single_label_classification',
+    labels: BINARY,
+    metrics: ['matthews_correlation'],
     train: tsv('train', 'train.tsv', 3, undefined, 1, false),
     dev: [tsv('dev', 'dev.tsv', 3, undefined, 1, false)],
     test: [tsv('test', 'test.tsv', 'sentence')],
@@ -69,14 +78,30 @@ const TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
   sst2: { name: 'sst2', problem: 'single_label_classification', labels: BINARY, metrics: ['accuracy'], ...standard('sentence', undefined, 'label') },
   mrpc: { name: 'mrpc', problem: 'single_label_classification', labels: BINARY, metrics: ['accuracy', 'f1'], ...standard('#1 String', '#2 String', 'Quality') },
   stsb: { name: 'stsb', problem: 'regression', labels: [], metrics: ['pearson', 'spearmanr'], ...standard('sentence1', 'sentence2', 'score') },
-  qqp: { name: 'qqp', problem: 'single_label_classification', labels: BINARY, metrics: ['accuracy', 'f1'], ...standard('question1', 'question2', 'is_duplicate') },
+  qqp: {
+    name: 'qqp',
+    problem: 'single_label_classification',
+    labels: BINARY,
+    metrics: ['accuracy', 'f1'],
+    ...standard('question1', 'question2', 'is_duplicate'),
+  },
   mnli: {
-    name: 'mnli', problem: 'single_label_classification', labels: NLI3, metrics: ['accuracy'],
-    train: mnliTrain, dev: [mnliMatched.dev, mnliMismatched.dev], test: [mnliMatched.test, mnliMismatched.test],
+    name: 'mnli',
+    problem: 'single_label_classification',
+    labels: NLI3,
+    metrics: ['accuracy'],
+    train: mnliTrain,
+    dev: [mnliMatched.dev, mnliMismatched.dev],
+    test: [mnliMatched.test, mnliMismatched.test],
   },
   'mnli-mm': {
-    name: 'mnli-mm', problem: 'single_label_classification', labels: NLI3, metrics: ['accuracy'],
-    train: mnliTrain, dev: [mnliMismatched.dev], test: [mnliMismatched.test],
+    name: 'mnli-mm',
+    problem: 'single_label_classification',
+    labels: NLI3,
+    metrics: ['accuracy'],
+    train: mnliTrain,
+    dev: [mnliMismatched.dev],
+    test: [mnliMismatched.test],
   },
   qnli: { name: 'qnli', problem: 'single_label_classification', labels: NLI2, metrics: ['accuracy'], ...standard('question', 'sentence', 'label') },
   rte: { name: 'rte', problem: 'single_label_classification', labels: NLI2, metrics: ['accuracy'], ...standard('sentence1', 'sentence2', 'label') },
@@ -104,8 +129,13 @@ export function glueTask(name: string): GlueTask {
   const wanted = name.toLowerCase().replace(/[-_\s]/g, '');
   const task = GLUE_TASK_NAMES.map((n) => TASKS[n]).find((t) => t.name.replace('-', '') === wanted);
   if (task === undefined) {
-    throw new DataError('UNKNOWN_TASK', '--task_name', undefined, `unknown GLUE task ${JSON.stringify(name)}; the GLUE tasks are ${GLUE_TASK_NAMES.join(', ')}`,
-      'For your own data, leave out --task_name and pass the train/validation files, the text and label columns, and (optionally) the label names');
+    throw new DataError(
+      'UNKNOWN_TASK',
+      '--task_name',
+      undefined,
+      `unknown GLUE task ${JSON.stringify(name)}; the GLUE tasks are ${GLUE_TASK_NAMES.join(', ')}`,
+      'For your own data, leave out --task_name and pass the train/validation files, the text and label columns, and (optionally) the label names',
+    );
   }
   return task;
 }

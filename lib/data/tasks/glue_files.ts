@@ -21,12 +21,19 @@ export interface GlueSplitData {
  * {@link DataError} (MISSING_FILE) naming the expected file name, the directory and what the
  * directory does hold, before any file is read.
  */
-export function locateGlueFiles(task: GlueTask | string, dataDir: string, kinds: readonly GlueSplitKind[]): Map<GlueSplitKind, { spec: GlueSplitFile; file: string }[]> {
+export function locateGlueFiles(
+  task: GlueTask | string,
+  dataDir: string,
+  kinds: readonly GlueSplitKind[],
+): Map<GlueSplitKind, { spec: GlueSplitFile; file: string }[]> {
   const preset = typeof task === 'string' ? glueTask(task) : task;
   const found = new Map<GlueSplitKind, { spec: GlueSplitFile; file: string }[]>();
   for (const kind of kinds) {
     const specs = kind === 'train' ? [preset.train] : kind === 'dev' ? preset.dev : preset.test;
-    found.set(kind, specs.map((spec) => ({ spec, file: requireGlueFile(preset, spec, dataDir) })));
+    found.set(
+      kind,
+      specs.map((spec) => ({ spec, file: requireGlueFile(preset, spec, dataDir) })),
+    );
   }
   return found;
 }
@@ -60,10 +67,18 @@ function requireGlueFile(task: GlueTask, spec: GlueSplitFile, dataDir: string): 
   let listing: string;
   try {
     const names = fs.readdirSync(dataDir).sort();
-    listing = names.length === 0 ? 'the directory is empty' : `the directory holds ${names.slice(0, 20).join(', ')}${names.length > 20 ? `, ... (${names.length} entries)` : ''}`;
+    listing =
+      names.length === 0
+        ? 'the directory is empty'
+        : `the directory holds ${names.slice(0, 20).join(', ')}${names.length > 20 ? `, ... (${names.length} entries)` : ''}`;
   } catch {
-    throw new DataError('MISSING_FILE', dataDir, undefined, `the data directory (--data_dir) does not exist; GLUE task ${task.name} expects ${spec.file} in it`,
-      'Pass the directory that holds the task files');
+    throw new DataError(
+      'MISSING_FILE',
+      dataDir,
+      undefined,
+      `the data directory (--data_dir) does not exist; GLUE task ${task.name} expects ${spec.file} in it`,
+      'Pass the directory that holds the task files',
+    );
   }
   throw new DataError(
     'MISSING_FILE',

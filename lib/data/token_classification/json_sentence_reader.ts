@@ -39,8 +39,13 @@ export async function readJsonSentences(file: string, options: JsonSentenceOptio
   const sentences: TaggedSentence[] = [];
   const format = options.format ?? detectRecordFormat(file);
   if (format !== 'json' && format !== 'jsonl') {
-    throw new DataError('UNKNOWN_FORMAT', file, undefined, `expected a .json or .jsonl file of {"tokens": [...], "ner_tags": [...]} records, not ${format}`,
-      'Convert the file to JSON Lines, or read a one-word-per-line file as CoNLL');
+    throw new DataError(
+      'UNKNOWN_FORMAT',
+      file,
+      undefined,
+      `expected a .json or .jsonl file of {"tokens": [...], "ner_tags": [...]} records, not ${format}`,
+      'Convert the file to JSON Lines, or read a one-word-per-line file as CoNLL',
+    );
   }
   let columns: { tokens: string; tags: string } | undefined;
   for await (const batch of readRecordBatches(file, { format, ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}) })) {
@@ -97,7 +102,11 @@ function readList(record: SourceRecord, values: Record<string, unknown>, key: st
       'MISSING_COLUMN',
       record.file,
       record.line,
-      `key ${JSON.stringify(key)} not found; the keys are: ${Object.keys(values).map((k) => JSON.stringify(k)).join(', ') || '(none)'}`,
+      `key ${JSON.stringify(key)} not found; the keys are: ${
+        Object.keys(values)
+          .map((k) => JSON.stringify(k))
+          .join(', ') || '(none)'
+      }`,
       `Give every record the key, or pass the key that holds the ${what} as ${option}`,
     );
   }
@@ -117,11 +126,23 @@ function readList(record: SourceRecord, values: Record<string, unknown>, key: st
 function readTokens(record: SourceRecord, values: Record<string, unknown>, key: string): string[] {
   const list = readList(record, values, key, TOKENS_OPTION, 'words');
   if (list.length === 0) {
-    throw new DataError('EMPTY_TEXT', record.file, record.line, `${JSON.stringify(key)} is an empty list: the sentence has no words`, 'Remove this record or give it words');
+    throw new DataError(
+      'EMPTY_TEXT',
+      record.file,
+      record.line,
+      `${JSON.stringify(key)} is an empty list: the sentence has no words`,
+      'Remove this record or give it words',
+    );
   }
   list.forEach((word, i) => {
     if (typeof word !== 'string') {
-      throw new DataError('MALFORMED_ROW', record.file, record.line, `word ${i} in ${JSON.stringify(key)} is ${describe(word)}, not a string`, 'Write every word as a JSON string');
+      throw new DataError(
+        'MALFORMED_ROW',
+        record.file,
+        record.line,
+        `word ${i} in ${JSON.stringify(key)} is ${describe(word)}, not a string`,
+        'Write every word as a JSON string',
+      );
     }
   });
   return list as string[];

@@ -38,17 +38,17 @@ export interface TokenFeatureOptions {
  * the words that produce no token (`emptyWords`), so predictions can say which words the model did
  * not see. Throws a {@link DataError} naming file and line for a tag that is not a known label.
  */
-export async function buildTokenFeatures(
-  sentences: readonly WordSequence[],
-  tokenizer: BertTokenizer,
-  options: TokenFeatureOptions,
-): Promise<TokenFeature[]> {
+export async function buildTokenFeatures(sentences: readonly WordSequence[], tokenizer: BertTokenizer, options: TokenFeatureOptions): Promise<TokenFeature[]> {
   const { labels } = options;
   const chunk = options.chunkSize ?? 4096;
   const features: TokenFeature[] = [];
   for (let start = 0; start < sentences.length; start += chunk) {
     const part = sentences.slice(start, start + chunk);
-    const encodings = await encodeWords(tokenizer, part.map((s) => s.tokens), { maxLength: options.maxSeqLength });
+    const encodings = await encodeWords(
+      tokenizer,
+      part.map((s) => s.tokens),
+      { maxLength: options.maxSeqLength },
+    );
     encodings.forEach((encoding, i) => {
       const sentence = part[i];
       const feature: TokenFeature = { ...encoding, wordCount: sentence.tokens.length };
@@ -67,7 +67,9 @@ function labeled(sentence: WordSequence, name: string): LabeledWords {
   const { tags, tokens, source } = sentence;
   if (tags === undefined || tags.length !== tokens.length) {
     const where = source ? `${source.file}:${source.line}` : name;
-    throw new Error(`${where}: ${tags === undefined ? 'has no tags' : `has ${tokens.length} words but ${tags.length} tags`}; labeled features need one tag per word`);
+    throw new Error(
+      `${where}: ${tags === undefined ? 'has no tags' : `has ${tokens.length} words but ${tags.length} tags`}; labeled features need one tag per word`,
+    );
   }
   return { tokens, tags, source };
 }

@@ -59,8 +59,10 @@ export function resolveTokenLabels(options: TokenLabelOptions): TokenLabels {
         labels = config.labels;
         source = 'config';
       } else {
-        warnings.push(`the model config was trained with labels ${listed([...config.labels].sort(compareCodePoints))}, but the training data has ` +
-          `${listed(inferred)}; ignoring the config labels (the classifier head will be trained for the data's label set)`);
+        warnings.push(
+          `the model config was trained with labels ${listed([...config.labels].sort(compareCodePoints))}, but the training data has ` +
+            `${listed(inferred)}; ignoring the config labels (the classifier head will be trained for the data's label set)`,
+        );
       }
     }
   } else if (config !== undefined) {
@@ -113,14 +115,14 @@ export function bToILabel(labels: readonly string[]): number[] {
   });
 }
 
-
-
-
 function describeSource(source: TokenLabelSource): string {
   switch (source) {
-    case 'flag': return 'from --label_names';
-    case 'config': return "from the model config's id2label";
-    case 'data': return 'inferred from the training data';
+    case 'flag':
+      return 'from --label_names';
+    case 'config':
+      return "from the model config's id2label";
+    case 'data':
+      return 'inferred from the training data';
   }
 }
 

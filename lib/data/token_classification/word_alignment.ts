@@ -30,7 +30,8 @@ export async function encodeWords(
   options: WordEncodingOptions,
 ): Promise<WordEncoding[]> {
   const { maxLength } = options;
-  if (!Number.isInteger(maxLength) || maxLength < 3) throw new Error(`maxLength must be an integer >= 3 (room for [CLS], one token and [SEP]), got ${maxLength}`);
+  if (!Number.isInteger(maxLength) || maxLength < 3)
+    throw new Error(`maxLength must be an integer >= 3 (room for [CLS], one token and [SEP]), got ${maxLength}`);
   const texts = sentences.map((words) => words.join(' '));
   // The windows past the first tell which words truncation dropped.
   const encodings = await tokenizer.encodeBatch(texts, { maxLength, truncation: 'longest_first', returnOffsets: true, returnOverflowing: true });

@@ -16,7 +16,8 @@ export interface PredictedFeature {
 export function logitsOfRow(batchLogits: Float32Array | Float64Array, shape: readonly number[], row: number): Float32Array | Float64Array {
   if (shape.length !== 3) throw new Error(`token-classification logits have shape [batch, seq, numLabels], got [${shape.join(', ')}]`);
   const [rows, seq, numLabels] = shape;
-  if (batchLogits.length !== rows * seq * numLabels) throw new Error(`logits hold ${batchLogits.length} values, but shape [${shape.join(', ')}] needs ${rows * seq * numLabels}`);
+  if (batchLogits.length !== rows * seq * numLabels)
+    throw new Error(`logits hold ${batchLogits.length} values, but shape [${shape.join(', ')}] needs ${rows * seq * numLabels}`);
   if (!Number.isInteger(row) || row < 0 || row >= rows) throw new Error(`row ${row} is outside the batch of ${rows}`);
   const size = seq * numLabels;
   return batchLogits.subarray(row * size, (row + 1) * size);
