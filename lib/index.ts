@@ -1,11 +1,11 @@
 export { BertModel, TASK_ARCHITECTURES } from './models/bert_model';
-export type { BertTask, ModelOptions, LoadOptions, LoadReport, PretrainedOptions, ForwardResult, OutputTensor } from './models/bert_model';
+export type { BertTask, ModelOptions, LoadOptions, LoadReport, PretrainedOptions, Pretrained, ForwardResult, OutputTensor, TaskOutputs, LayerOutputs, BertModelFor } from './models/bert_model';
 export { parseBertConfig, readBertConfig, bertConfigToJson } from './config/bert_config';
 export type { BertConfig } from './config/bert_config';
 export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetensors } from './io/safetensors';
 export { readPytorchBin } from './io/pytorch_bin';
 export type { NamedTensor, DType, TensorData } from './io/named_tensor';
-export { native } from './native';
+export { setSeed, buildInfo } from './runtime';
 export type {
   ForwardBackwardOptions,
   ForwardOptions,
@@ -18,7 +18,6 @@ export type {
 } from './native';
 export { BertTokenizer } from './tokenization';
 export type { TokenizerInput, Encoding, EncodeOptions, TruncationStrategy, VocabOptions } from './tokenization';
-export { codePointToUtf16Map } from './tokenization';
 export { Trainer } from './training/trainer';
 export type { TrainerOptions, EvalSet, Predictions, TrainResult } from './training/trainer';
 export { resolveTrainingArguments, TRAINING_DEFAULTS } from './config/training_arguments';
@@ -36,3 +35,7 @@ export type { SquadExample, SquadDataset } from './data/question_answering/squad
 export { buildQaFeatures } from './data/question_answering/qa_features';
 export type { QaFeature, QaFeatureOptions } from './data/question_answering/qa_features';
 export * as tokenClassification from './data/token_classification';
+export { readRecords, readRecordBatches } from './data/readers/read_records';
+export type { ReadRecordsOptions, SourceRecord } from './data/readers/read_records';
+export { DataError } from './data/readers/data_error';
+export type { DataErrorCode } from './data/readers/data_error';

@@ -22,8 +22,11 @@ export interface BertConfig {
   label2id: Record<string, number>;
   classifier_dropout: number | null;
   problem_type: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
-  /** Every other key of config.json, kept so a round trip loses nothing. */
-  extra: Record<string, unknown>;
+  /**
+   * Every other key of config.json (transformers_version, architectures, ...), kept as it was, the
+   * way Hugging Face keeps unknown config attributes, so a round trip loses nothing.
+   */
+  [otherKey: string]: unknown;
 }
 
 export const BERT_DEFAULTS = {
@@ -126,8 +129,7 @@ export function parseBertConfig(raw: unknown, source = 'config'): BertConfig {
     config.problem_type = o.problem_type as BertConfig['problem_type'];
   }
   parseLabels(o, config, fail);
-  config.extra = {};
-  for (const [k, v] of Object.entries(o)) if (!KNOWN.has(k)) config.extra[k] = v;
+  for (const [k, v] of Object.entries(o)) if (!KNOWN.has(k)) config[k] = v;
   return config;
 }
 
@@ -185,8 +187,9 @@ export function readBertConfig(path: string): BertConfig {
 
 /** config.json contents as Hugging Face writes them. */
 export function bertConfigToJson(config: BertConfig): Record<string, unknown> {
-  const { extra, ...fields } = config;
-  const out: Record<string, unknown> = { ...extra, architectures: extra.architectures, ...fields };
+  const other = Object.entries(config).filter(([k]) => !KNOWN.has(k));
+  const fields = Object.entries(config).filter(([k]) => KNOWN.has(k));
+  const out: Record<string, unknown> = { ...Object.fromEntries(other), architectures: config.architectures, ...Object.fromEntries(fields) };
   if (out.architectures === undefined) delete out.architectures;
   return out;
 }

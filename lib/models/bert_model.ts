@@ -62,8 +62,8 @@ export interface PretrainedOptions extends ModelOptions, LoadOptions {
 }
 
 /** What fromPretrained loaded. */
-export interface Pretrained {
-  model: BertModel;
+export interface Pretrained<T extends BertTask = BertTask> {
+  model: BertModelFor<T>;
   report: LoadReport;
   /** The directory's tokenizer; undefined when it holds no tokenizer files (or options.tokenizer is false). */
   tokenizer?: BertTokenizer;
@@ -75,11 +75,35 @@ export interface OutputTensor {
   data: Float32Array;
 }
 
-export interface ForwardResult {
+/** What each task's forward returns, with Hugging Face's output names. */
+export type TaskOutputs = {
+  base: { last_hidden_state: OutputTensor; pooler_output: OutputTensor };
+  'sequence-classification': { logits: OutputTensor };
+  'question-answering': { start_logits: OutputTensor; end_logits: OutputTensor };
+  'token-classification': { logits: OutputTensor };
+  'masked-lm': { logits: OutputTensor };
+};
+
+/** Per-layer outputs, present when requested (outputHiddenStates / outputAttentions). */
+export type LayerOutputs = { [name: `hidden_states.${number}` | `attentions.${number}`]: OutputTensor };
+
+/** A forward's loss (when labels were given) and outputs by name. */
+export interface ForwardResult<Outputs = Record<string, OutputTensor>> {
   loss?: number;
-  /** logits | start_logits + end_logits | last_hidden_state + pooler_output, and hidden_states.N / attentions.N on request. */
-  outputs: Record<string, OutputTensor>;
+  outputs: Outputs;
 }
+
+/**
+ * A BertModel whose task is known: forward() returns that task's outputs by their names
+ * (fromConfig and fromPretrained return it). It is a BertModel, so it goes wherever one does. With
+ * a task known only at run time (a BertTask variable) it is a plain BertModel.
+ */
+export type BertModelFor<T extends BertTask> = BertTask extends T
+  ? BertModel
+  : {
+      readonly task: T;
+      forward(batch: NativeBatch, options?: ForwardOptions): Promise<ForwardResult<TaskOutputs[T] & LayerOutputs>>;
+    } & BertModel;
 
 export class BertModel {
   readonly config: BertConfig;
@@ -100,10 +124,9 @@ export class BertModel {
     });
   }
 
-  /** A randomly initialised model (HF's init) from a config object or config.json contents. */
-  static fromConfig(config: BertConfig | Record<string, unknown>, task: BertTask, options: ModelOptions = {}): BertModel {
-    const parsed = 'extra' in config && typeof config.extra === 'object' ? (config as BertConfig) : parseBertConfig(config);
-    return new BertModel(parsed, task, options);
+  /** A randomly initialised model (HF's init) from config.json contents or a BertConfig (parsing is idempotent). */
+  static fromConfig<T extends BertTask>(config: BertConfig | Record<string, unknown>, task: T, options: ModelOptions = {}): BertModelFor<T> {
+    return new BertModel(parseBertConfig(config), task, options) as BertModelFor<T>;
   }
 
   /**
@@ -111,14 +134,14 @@ export class BertModel {
    * the tokenizer files, if any, from a local directory. Weights the checkpoint lacks (a new task
    * head) are initialised and reported, as transformers does.
    */
-  static async fromPretrained(dir: string, task: BertTask, options: PretrainedOptions = {}): Promise<Pretrained> {
+  static async fromPretrained<T extends BertTask>(dir: string, task: T, options: PretrainedOptions = {}): Promise<Pretrained<T>> {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new Error(`model directory ${dir} does not exist. Fix: pass a local directory holding config.json and model weights.`);
     }
     const configPath = path.join(dir, 'config.json');
     const fileConfig = readBertConfig(configPath);
     const config = options.config ? parseBertConfig(withOverrides(bertConfigToJson(fileConfig), options.config), `${configPath} (with overrides)`) : fileConfig;
-    const model = new BertModel(config, task, options);
+    const model = new BertModel(config, task, options) as BertModelFor<T>;
     const weights = findWeightsFile(dir);
     const report = await model.loadWeights(readWeights(weights), { ...options, source: weights });
     const warn = options.warn ?? ((m: string) => console.warn(m));
@@ -195,6 +218,7 @@ export class BertModel {
 
   /** Inference or evaluation forward (no gradients). */
   async forward(batch: NativeBatch, options: ForwardOptions = {}): Promise<ForwardResult> {
+    // The native head returns exactly its task's output names (native/model/heads.cc): see TaskOutputs.
     const result = await this.enqueue(() => this.handle.forward(batch, options));
     const outputs: Record<string, OutputTensor> = {};
     for (const t of result.outputs) outputs[t.name] = { shape: t.shape, data: t.data as Float32Array };

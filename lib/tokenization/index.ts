@@ -3,4 +3,3 @@ export type { TokenizerInput } from './bert_tokenizer';
 export type { Encoding } from './encoding';
 export type { EncodeOptions, TruncationStrategy } from './encode_options';
 export type { VocabOptions } from './tokenizer_files';
-export { codePointToUtf16Map } from './char_offsets';

@@ -146,7 +146,7 @@ describe('out of memory (address space capped with ulimit -v, so allocations rea
       attention_probs_dropout_prob: 0.1,
     });
     const probe =
-      `require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'))}).native();` +
+      `require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'lib', 'native.js'))}).native();` +
       "console.log(/VmSize:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])";
     capKb = Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).trim()) + 1024 * 1024;
     longFile = path.join(root, 'long.tsv');

@@ -9,12 +9,13 @@ test('reads an HF config.json: num_labels from id2label, defaults for absent fie
   const c = readBertConfig(path.join(FIXTURE, 'config.json'));
   expect(c).toMatchObject({ vocab_size: 99, hidden_size: 32, num_labels: 3, hidden_act: 'gelu', layer_norm_eps: 1e-12 });
   expect(c.label2id).toEqual({ LABEL_0: 0, LABEL_1: 1, LABEL_2: 2 });
-  expect(c.extra.transformers_version).toBe('4.30.2');
+  expect(c.transformers_version).toBe('4.30.2');
   const qa = readBertConfig(path.join(FIXTURE, 'config_qa.json'));
   expect(qa.num_labels).toBe(2); // HF default when neither num_labels nor id2label is written
   const json = bertConfigToJson(c);
   expect(json.position_embedding_type).toBe('absolute');
   expect(parseBertConfig(json)).toEqual(c);
+  expect(parseBertConfig(c)).toEqual(c); // a parsed config parses to itself (BertModel.fromConfig takes either)
 });
 
 test('errors name the file, the field and what is allowed', () => {

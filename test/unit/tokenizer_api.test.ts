@@ -3,7 +3,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BertTokenizer, Encoding, codePointToUtf16Map } from '../../lib/tokenization';
+import { BertTokenizer, Encoding } from '../../lib/tokenization';
+import { codePointToUtf16Map } from '../../lib/tokenization/char_offsets';
 import { pairWindows, windowRanges } from '../../lib/tokenization/windows';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'tokenizer');
