@@ -1,27 +1,11 @@
+# node-gyp entry over the same sources as CMakeLists.txt (the lists are in native/sources.json)
+# and the same libtorch discovery (scripts/find-libtorch.js). Without NCCL: a CMake build adds it.
 {
   "targets": [
     {
       "target_name": "bertrun",
       "sources": [
-        "native/model/activation_checkpoint.cc",
-        "native/model/bert.cc",
-        "native/model/dropout.cc",
-        "native/model/heads.cc",
-        "native/train/adamw.cc",
-        "native/train/grad_clip.cc",
-        "native/train/grad_scaler.cc",
-        "native/common/error_message.cc",
-        "native/common/compute_thread.cc",
-        "native/common/tensor_convert.cc",
-        "native/bindings/batch.cc",
-        "native/bindings/model_binding.cc",
-        "native/bindings/rng_binding.cc",
-        "native/bindings/process_group_binding.cc",
-        "native/bindings/addon.cc",
-        "native/dist/heartbeat.cc",
-        "native/dist/process_group.cc",
-        "native/dist/gradient_sync.cc",
-        "native/dist/nccl_unavailable.cc"
+        "<!@(node -p \"const s = require('./native/sources.json'); [...s.core, ...s.addon, ...s.withoutNccl].join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -6,6 +6,13 @@ import * as path from 'path';
 import type { NamedTensor } from './io/named_tensor';
 import { packageRoot } from './package_root';
 
+/**
+ * The `code` of the Error a native call throws or rejects with when an allocation failed (CUDA
+ * caching allocator, CPU allocator, host bad_alloc); set by native/common/error_message.h. Every
+ * other native failure is a plain Error with a message to act on.
+ */
+export const NATIVE_OUT_OF_MEMORY_CODE = 'BERTRUN_OUT_OF_MEMORY';
+
 export interface NativeBatch {
   shape: [number, number];
   inputIds: Int32Array | BigInt64Array;
@@ -110,10 +117,7 @@ export interface GradientSyncStats {
 export interface NativeModel {
   info(): NativeModelInfo;
   setTraining(training: boolean): void;
-  forward(
-    batch: NativeBatch,
-    options?: ForwardOptions,
-  ): Promise<{ loss?: number; outputs: NamedTensor[] }>;
+  forward(batch: NativeBatch, options?: ForwardOptions): Promise<{ loss?: number; outputs: NamedTensor[] }>;
   forwardBackward(batch: NativeBatch, options?: ForwardBackwardOptions): Promise<number | undefined>;
   takeLoss(): Promise<{ sum: number; count: number }>;
   clipGradNorm(maxNorm: number): Promise<number>;
@@ -275,9 +279,7 @@ export function loadAddon(root: string): NativeAddon {
   }
   const info = addon.buildInfo();
   if (info.torchVersion !== record.version) {
-    throw loadError(`the addon reports libtorch ${info.torchVersion} but its build record says ${record.version}.`, [
-      'run `npm run build` to rebuild it',
-    ]);
+    throw loadError(`the addon reports libtorch ${info.torchVersion} but its build record says ${record.version}.`, ['run `npm run build` to rebuild it']);
   }
   return addon;
 }

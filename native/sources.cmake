@@ -1,25 +1,29 @@
-# Sources shared by the addon and the standalone benchmark, and the libtorch wiring.
-set(BERTRUN_CORE_SOURCES
-  native/model/activation_checkpoint.cc
-  native/model/bert.cc
-  native/model/dropout.cc
-  native/model/heads.cc
-  native/train/adamw.cc
-  native/train/grad_clip.cc
-  native/train/grad_scaler.cc)
+# The source lists, and the libtorch wiring. The lists live in native/sources.json, which
+# binding.gyp reads too: "core" (the model and training code, shared by the addon and the
+# standalone benchmark), "addon" (the Node-API bindings, common helpers and c10d), and the one
+# file that provides the NCCL backend ("withNccl") or reports that this build lacks it ("withoutNccl").
+set(BERTRUN_SOURCES_FILE "${CMAKE_CURRENT_LIST_DIR}/sources.json")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${BERTRUN_SOURCES_FILE}")
+file(READ "${BERTRUN_SOURCES_FILE}" BERTRUN_SOURCES_JSON)
 
-set(BERTRUN_BINDING_SOURCES
-  native/common/error_message.cc
-  native/common/compute_thread.cc
-  native/common/tensor_convert.cc
-  native/bindings/batch.cc
-  native/bindings/model_binding.cc
-  native/bindings/rng_binding.cc
-  native/bindings/process_group_binding.cc
-  native/bindings/addon.cc
-  native/dist/heartbeat.cc
-  native/dist/process_group.cc
-  native/dist/gradient_sync.cc)
+# out = the list named key in sources.json.
+function(bertrun_read_sources out key)
+  string(JSON count LENGTH "${BERTRUN_SOURCES_JSON}" ${key})
+  set(sources "")
+  if(count GREATER 0)
+    math(EXPR last "${count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON source GET "${BERTRUN_SOURCES_JSON}" ${key} ${i})
+      list(APPEND sources ${source})
+    endforeach()
+  endif()
+  set(${out} ${sources} PARENT_SCOPE)
+endfunction()
+
+bertrun_read_sources(BERTRUN_CORE_SOURCES core)
+bertrun_read_sources(BERTRUN_BINDING_SOURCES addon)
+bertrun_read_sources(BERTRUN_WITH_NCCL_SOURCES withNccl)
+bertrun_read_sources(BERTRUN_WITHOUT_NCCL_SOURCES withoutNccl)
 
 # NCCL (CUDA libtorch only): its c10d header needs NCCL's headers (PyPI nvidia-nccl, installed
 # next to torch) and the full CUDA runtime headers (crt/ comes with nvidia-cuda-nvcc or a CUDA
@@ -41,13 +45,13 @@ if(TORCH_HAS_CUDA)
   endif()
 endif()
 if(BERTRUN_NCCL_INCLUDE_DIRS)
-  list(APPEND BERTRUN_BINDING_SOURCES native/dist/nccl_backend.cc)
-  set_source_files_properties(native/dist/nccl_backend.cc PROPERTIES
+  list(APPEND BERTRUN_BINDING_SOURCES ${BERTRUN_WITH_NCCL_SOURCES})
+  set_source_files_properties(${BERTRUN_WITH_NCCL_SOURCES} PROPERTIES
     COMPILE_DEFINITIONS "USE_C10D_NCCL=1;USE_CUDA=1"
     INCLUDE_DIRECTORIES "${BERTRUN_NCCL_INCLUDE_DIRS}"
     SKIP_PRECOMPILE_HEADERS ON)
 else()
-  list(APPEND BERTRUN_BINDING_SOURCES native/dist/nccl_unavailable.cc)
+  list(APPEND BERTRUN_BINDING_SOURCES ${BERTRUN_WITHOUT_NCCL_SOURCES})
 endif()
 
 function(bertrun_use_libtorch target)

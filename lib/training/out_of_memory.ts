@@ -1,13 +1,14 @@
 // Out-of-memory errors from the native step, recognised and re-thrown with what the user can
 // change: the batch size, sequence length and precision it ran with, and the flags that help.
 import { mixedPrecisionOf, type TrainingArguments } from '../config/training_arguments';
+import { NATIVE_OUT_OF_MEMORY_CODE } from '../native';
 
-export const OUT_OF_MEMORY_CODE = 'BERTRUN_OUT_OF_MEMORY';
+/** The code of the addon's out-of-memory errors, kept by the error outOfMemoryError makes of one. */
+export const OUT_OF_MEMORY_CODE = NATIVE_OUT_OF_MEMORY_CODE;
 
-/** Native out-of-memory errors (CUDA caching allocator, CPU allocator, bad_alloc) all start so. */
+/** The addon marks its out-of-memory errors (CUDA caching allocator, CPU allocator, bad_alloc) with the code. */
 export function isOutOfMemory(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (error as Error & { code?: string }).code === OUT_OF_MEMORY_CODE || /^out of memory/.test(error.message);
+  return error instanceof Error && (error as Error & { code?: unknown }).code === OUT_OF_MEMORY_CODE;
 }
 
 export interface MemoryContext {
@@ -20,15 +21,14 @@ export interface MemoryContext {
 export function outOfMemoryError(error: Error, context: MemoryContext): Error {
   const { args, batchSize, sequenceLength } = context;
   const precision = mixedPrecisionOf(args) ?? 'float32';
+  // The addon's first line is "out of memory: <cause>"; its generic Fix line gives way to the flags below.
   const cause = error.message.split('\n')[0].replace(/^out of memory:\s*/, '');
   const fixes: string[] = [];
   if (context.phase === 'training') {
     if (!args.auto_find_batch_size) fixes.push('--auto_find_batch_size (halve the batch until it fits)');
     if (batchSize > 1) {
       const half = Math.floor(batchSize / 2);
-      fixes.push(
-        `--per_device_train_batch_size ${half} --gradient_accumulation_steps ${args.gradient_accumulation_steps * 2} (same effective batch)`,
-      );
+      fixes.push(`--per_device_train_batch_size ${half} --gradient_accumulation_steps ${args.gradient_accumulation_steps * 2} (same effective batch)`);
     }
     if (!args.gradient_checkpointing) fixes.push('--gradient_checkpointing (recompute activations in backward)');
   } else if (batchSize > 1) {

@@ -1,12 +1,16 @@
-// Registers the addon's exports: the NativeModel class and process-wide libtorch settings.
+// Registers the addon's exports: the NativeModel and NativeProcessGroup classes, process-wide
+// libtorch settings and random state. Every export is registered behind the exception guard
+// (common/js_guard.h).
 #include <ATen/Parallel.h>
 #include <napi.h>
 #include <torch/torch.h>
 
+#include <stdexcept>
+
 #include "bindings/model_binding.h"
 #include "bindings/process_group_binding.h"
 #include "bindings/rng_binding.h"
-#include "common/error_message.h"
+#include "common/js_guard.h"
 
 #ifndef BERTRUN_TORCH_VERSION
 #define BERTRUN_TORCH_VERSION "unknown"
@@ -39,23 +43,24 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1)
-    throw Napi::Error::New(info.Env(), "setNumThreads(n) needs an integer n >= 1");
+    throw std::invalid_argument("setNumThreads(n) needs an integer n >= 1");
   at::set_num_threads(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
 }
-
 
 }  // namespace
 }  // namespace bertrun
 
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   using namespace bertrun;
-  exports.Set("NativeModel", ModelBinding::Define(env));
-  exports.Set("NativeProcessGroup", ProcessGroupBinding::Define(env));
-  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
-  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
-  register_rng_functions(env, exports);
-  return exports;
+  return js_guard(env, [&] {
+    exports.Set("NativeModel", ModelBinding::Define(env));
+    exports.Set("NativeProcessGroup", ProcessGroupBinding::Define(env));
+    exports.Set("buildInfo", guarded_function<&BuildInfo>(env, "buildInfo"));
+    exports.Set("setNumThreads", guarded_function<&SetNumThreads>(env, "setNumThreads"));
+    register_rng_functions(env, exports);
+    return exports;
+  });
 }
 
 NODE_API_MODULE(bertrun_addon, InitAddon)

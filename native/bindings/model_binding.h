@@ -1,13 +1,17 @@
 // The JS class `NativeModel`: one BERT task model on one device, with its optimizer.
-// Every computing method returns a Promise and runs on the libuv pool; one job at a time.
+// Every computing method returns a Promise and runs on the compute thread; one job at a time.
+// model_binding.cc: the class, construction, modes, forward/backward and DDP wiring;
+// model_training_state_binding.cc: optimizer, loss scaler, step, and state export/import.
 #pragma once
 #include <napi.h>
 #include <torch/torch.h>
 
 #include <memory>
-#include <mutex>
 #include <optional>
 
+#include "bindings/model_job_lock.h"
+#include "common/js_guard.h"
+#include "common/tensor_convert.h"
 #include "dist/gradient_sync.h"
 #include "model/heads.h"
 #include "train/adamw.h"
@@ -15,24 +19,28 @@
 
 namespace bertrun {
 
-class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
+class ModelBinding : public GuardedObjectWrap<ModelBinding> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit ModelBinding(const Napi::CallbackInfo& info);
 
  private:
+  // model_binding.cc
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value SetTraining(const Napi::CallbackInfo& info);
   Napi::Value SetMixedPrecision(const Napi::CallbackInfo& info);
   Napi::Value SetGradientCheckpointing(const Napi::CallbackInfo& info);
-  Napi::Value ConfigureGradScaler(const Napi::CallbackInfo& info);
-  Napi::Value GetGradScalerState(const Napi::CallbackInfo& info);
-  Napi::Value LoadGradScalerState(const Napi::CallbackInfo& info);
   Napi::Value Forward(const Napi::CallbackInfo& info);
   Napi::Value ForwardBackward(const Napi::CallbackInfo& info);
   Napi::Value TakeLoss(const Napi::CallbackInfo& info);
-  Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
+  Napi::Value AttachProcessGroup(const Napi::CallbackInfo& info);
+  Napi::Value BroadcastParameters(const Napi::CallbackInfo& info);
+  Napi::Value GradientSyncStats(const Napi::CallbackInfo& info);
+
+  // model_training_state_binding.cc
   Napi::Value ConfigureOptimizer(const Napi::CallbackInfo& info);
+  Napi::Value ConfigureGradScaler(const Napi::CallbackInfo& info);
+  Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value ZeroGrad(const Napi::CallbackInfo& info);
   Napi::Value GetGradients(const Napi::CallbackInfo& info);
@@ -41,11 +49,11 @@ class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
   Napi::Value LoadStateDict(const Napi::CallbackInfo& info);
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value LoadOptimizerState(const Napi::CallbackInfo& info);
-  Napi::Value AttachProcessGroup(const Napi::CallbackInfo& info);
-  Napi::Value BroadcastParameters(const Napi::CallbackInfo& info);
-  Napi::Value GradientSyncStats(const Napi::CallbackInfo& info);
+  Napi::Value GetGradScalerState(const Napi::CallbackInfo& info);
+  Napi::Value LoadGradScalerState(const Napi::CallbackInfo& info);
 
-  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+  NamedTensors named_parameters() const;
+  std::vector<torch::Tensor> parameters() const;
   AdamW& optimizer();  // created with defaults on first use
 
   std::shared_ptr<TaskModel> model_;
@@ -54,11 +62,11 @@ class ModelBinding : public Napi::ObjectWrap<ModelBinding> {
   AdamWOptions optimizer_options_;
   std::optional<c10::ScalarType> autocast_dtype_;  // set: forward runs under autocast to this dtype
   std::unique_ptr<GradScaler> scaler_;             // set: fp16 dynamic loss scaling
-  torch::Tensor loss_sum_;  // running sum of unscaled losses since the last TakeLoss, on device
+  torch::Tensor loss_sum_;                         // running sum of unscaled losses since the last TakeLoss, on device
   int64_t loss_count_ = 0;
   std::shared_ptr<ProcessGroup> group_;
   std::shared_ptr<GradientSync> gradient_sync_;  // DDP: set by attachProcessGroup
-  std::shared_ptr<std::mutex> busy_ = std::make_shared<std::mutex>();
+  ModelJobLock lock_;
 };
 
 }  // namespace bertrun

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "common/async_job.h"
-#include "common/js_guard.h"
 
 namespace bertrun {
 
@@ -22,15 +21,15 @@ std::string label(const Napi::Value& v, const char* fallback) { return v.IsStrin
 
 Napi::Function ProcessGroupBinding::Define(Napi::Env env) {
   return DefineClass(env, "NativeProcessGroup",
-                     {InstanceMethod("connect", &ProcessGroupBinding::Connect),
-                      InstanceMethod("allreduceSum", &ProcessGroupBinding::AllreduceSum),
-                      InstanceMethod("allgatherBytes", &ProcessGroupBinding::AllgatherBytes),
-                      InstanceMethod("barrier", &ProcessGroupBinding::Barrier),
-                      InstanceMethod("unresponsivePeers", &ProcessGroupBinding::UnresponsivePeers)});
+                     {GuardedMethod<&ProcessGroupBinding::Connect>("connect"),
+                      GuardedMethod<&ProcessGroupBinding::AllreduceSum>("allreduceSum"),
+                      GuardedMethod<&ProcessGroupBinding::AllgatherBytes>("allgatherBytes"),
+                      GuardedMethod<&ProcessGroupBinding::Barrier>("barrier"),
+                      GuardedMethod<&ProcessGroupBinding::UnresponsivePeers>("unresponsivePeers")});
 }
 
 // new NativeProcessGroup({ rank, worldSize, masterAddr, masterPort, hostStore, storePrefix, timeoutMs, backend, device })
-ProcessGroupBinding::ProcessGroupBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProcessGroupBinding>(info) {
+ProcessGroupBinding::ProcessGroupBinding(const Napi::CallbackInfo& info) : GuardedObjectWrap<ProcessGroupBinding>(info) {
   js_guard(info.Env(), [&] {
     if (!info[0].IsObject()) throw std::invalid_argument("NativeProcessGroup needs an options object");
     auto o = info[0].As<Napi::Object>();
@@ -116,7 +115,7 @@ Napi::Value ProcessGroupBinding::UnresponsivePeers(const Napi::CallbackInfo& inf
   if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() > 0))
     throw Napi::Error::New(env, "unresponsivePeers needs a limit in milliseconds > 0");
   auto limit = std::chrono::milliseconds(static_cast<int64_t>(info[0].As<Napi::Number>().DoubleValue()));
-  auto report = js_guard(env, [&] { return group(env)->unresponsive_peers(limit); });
+  auto report = group(env)->unresponsive_peers(limit);
   return report ? Napi::String::New(env, *report) : env.Null();
 }
 

@@ -5,11 +5,12 @@
 
 #include <memory>
 
+#include "common/js_guard.h"
 #include "dist/process_group.h"
 
 namespace bertrun {
 
-class ProcessGroupBinding : public Napi::ObjectWrap<ProcessGroupBinding> {
+class ProcessGroupBinding : public GuardedObjectWrap<ProcessGroupBinding> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit ProcessGroupBinding(const Napi::CallbackInfo& info);

@@ -1,5 +1,6 @@
 // Runs a piece of native work on the compute thread and settles a Promise with its result on
-// the JS thread. Any exception thrown by the work becomes a rejection with an actionable message.
+// the JS thread. Any exception thrown by the work (or by settle) becomes a rejection with the
+// same Error the guard gives a synchronous call (common/js_guard.h).
 #pragma once
 #include <ATen/Parallel.h>
 #include <napi.h>
@@ -9,6 +10,7 @@
 
 #include "common/compute_thread.h"
 #include "common/error_message.h"
+#include "common/js_guard.h"
 
 namespace bertrun {
 
@@ -30,7 +32,7 @@ class AsyncJob {
         job->work_();
       } catch (...) {
         job->failed_ = true;
-        job->error_ = describe_exception(std::current_exception());
+        job->error_ = describe_error(std::current_exception());
       }
       done.BlockingCall(job);
       done.Release();
@@ -54,7 +56,7 @@ class AsyncJob {
   void SettleOnJsThread(Napi::Env env) {
     Napi::HandleScope scope(env);
     if (failed_) {
-      deferred_.Reject(Napi::Error::New(env, error_).Value());
+      deferred_.Reject(js_error(env, error_).Value());
       return;
     }
     try {
@@ -62,7 +64,7 @@ class AsyncJob {
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
     } catch (...) {
-      deferred_.Reject(Napi::Error::New(env, describe_exception(std::current_exception())).Value());
+      deferred_.Reject(js_error(env, describe_error(std::current_exception())).Value());
     }
   }
 
@@ -71,7 +73,7 @@ class AsyncJob {
   Work work_;
   Settle settle_;
   bool failed_ = false;
-  std::string error_;
+  NativeError error_;
 };
 
 }  // namespace bertrun

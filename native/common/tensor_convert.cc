@@ -112,4 +112,48 @@ Napi::Array shape_to_js(Napi::Env env, c10::IntArrayRef shape) {
   return out;
 }
 
+std::vector<IncomingTensor> named_tensors_from_js(const Napi::Value& value, const std::string& what) {
+  if (!value.IsArray()) throw std::invalid_argument(what + " must be an array of { name, dtype, shape, data }");
+  auto array = value.As<Napi::Array>();
+  std::vector<IncomingTensor> out;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    auto entry = array.Get(i).As<Napi::Object>();
+    std::string name = entry.Get("name").ToString().Utf8Value();
+    Napi::Value data = entry.Get("data");
+    if (!data.IsTypedArray()) throw std::invalid_argument(what + " '" + name + "': data must be a typed array");
+    auto shape = shape_from_js(entry.Get("shape"), name);
+    std::string dtype = entry.Get("dtype").IsString() ? entry.Get("dtype").ToString().Utf8Value() : "";
+    auto view = view_typed_array(data.As<Napi::TypedArray>(), shape, dtype, name);
+    out.push_back({name, view, std::make_shared<Napi::ObjectReference>(Napi::Persistent(data.As<Napi::Object>()))});
+  }
+  return out;
+}
+
+NamedTensors named_views(const std::vector<IncomingTensor>& incoming) {
+  NamedTensors out;
+  for (const auto& t : incoming) out.emplace_back(t.name, t.view);
+  return out;
+}
+
+NamedTensors host_copies(const NamedTensors& tensors) {
+  NamedTensors out;
+  for (const auto& [name, t] : tensors)
+    out.emplace_back(name, t.detach().to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true).contiguous());
+  return out;
+}
+
+Napi::Array named_tensors_to_js(Napi::Env env, const NamedTensors& tensors) {
+  auto out = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const auto& [name, t] = tensors[i];
+    auto o = Napi::Object::New(env);
+    o.Set("name", name);
+    o.Set("dtype", dtype_name(t.scalar_type()));
+    o.Set("shape", shape_to_js(env, t.sizes()));
+    o.Set("data", typed_array_from_tensor(env, t));
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
 }  // namespace bertrun

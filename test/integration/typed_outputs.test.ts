@@ -3,7 +3,15 @@
 import { BertModel, type BertTask, type TaskOutputs } from '../../lib/models/bert_model';
 import { TINY_BATCH } from '../helpers/tiny_batch';
 
-const CONFIG = { vocab_size: 300, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 16, num_labels: 3 };
+const CONFIG = {
+  vocab_size: 300,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 16,
+  num_labels: 3,
+};
 const { shape, inputIds, attentionMask } = TINY_BATCH;
 const batch = { shape, inputIds, attentionMask };
 
@@ -33,5 +41,8 @@ test('a model of a known task has typed outputs with their shapes', async () => 
   expect((await classifier.forward(batch)).outputs.logits.shape).toEqual([2, 3]);
   const encoder = BertModel.fromConfig(CONFIG, 'base', { seed: 1 });
   const encoded = (await encoder.forward(batch)).outputs;
-  expect([encoded.last_hidden_state.shape, encoded.pooler_output.shape]).toEqual([[2, 6, 16], [2, 16]]);
+  expect([encoded.last_hidden_state.shape, encoded.pooler_output.shape]).toEqual([
+    [2, 6, 16],
+    [2, 16],
+  ]);
 });
