@@ -1,5 +1,17 @@
 export { BertModel, TASK_ARCHITECTURES } from './models/bert_model';
-export type { BertTask, ModelOptions, LoadOptions, LoadReport, PretrainedOptions, Pretrained, ForwardResult, OutputTensor, TaskOutputs, LayerOutputs, BertModelFor } from './models/bert_model';
+export type {
+  BertTask,
+  ModelOptions,
+  LoadOptions,
+  LoadReport,
+  PretrainedOptions,
+  Pretrained,
+  ForwardResult,
+  OutputTensor,
+  TaskOutputs,
+  LayerOutputs,
+  BertModelFor,
+} from './models/bert_model';
 export { parseBertConfig, readBertConfig, bertConfigToJson } from './config/bert_config';
 export type { BertConfig } from './config/bert_config';
 export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetensors } from './io/safetensors';

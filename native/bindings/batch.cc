@@ -17,7 +17,8 @@ static torch::Tensor read_array(const Napi::Object& batch, const char* field, co
   if (integer && !is_integer)
     throw std::invalid_argument(std::string("batch.") + field + " must be an Int32Array or BigInt64Array");
   if (!integer && !is_integer && kind != napi_float32_array && kind != napi_float64_array)
-    throw std::invalid_argument(std::string("batch.") + field + " must be an Int32Array, BigInt64Array or Float32Array");
+    throw std::invalid_argument(std::string("batch.") + field +
+                                " must be an Int32Array, BigInt64Array or Float32Array");
   return view_typed_array(array, shape, "", std::string("batch.") + field).clone();
 }
 
@@ -26,7 +27,8 @@ HostBatch batch_from_js(const Napi::Value& value) {
   auto batch = value.As<Napi::Object>();
   auto shape = shape_from_js(batch.Get("shape"), "batch");
   if (shape.size() != 2) throw std::invalid_argument("batch.shape must be [batch_size, sequence_length]");
-  if (shape[0] == 0 || shape[1] == 0) throw std::invalid_argument("batch is empty: shape " + c10::str(c10::IntArrayRef(shape)));
+  if (shape[0] == 0 || shape[1] == 0)
+    throw std::invalid_argument("batch is empty: shape " + c10::str(c10::IntArrayRef(shape)));
   HostBatch out;
   out.inputs.input_ids = read_array(batch, "inputIds", shape, true);
   if (!out.inputs.input_ids.defined()) throw std::invalid_argument("batch.inputIds is required");
@@ -51,7 +53,8 @@ HostBatch batch_from_js(const Napi::Value& value) {
 
 // First element outside [low, high) (ignoring `ignored` when set), as "value at [i, j]".
 static void check_range(const torch::Tensor& t, int64_t low, int64_t high, const std::string& field,
-                        const std::string& limit, const std::string& fix, std::optional<int64_t> ignored = std::nullopt) {
+                        const std::string& limit, const std::string& fix,
+                        std::optional<int64_t> ignored = std::nullopt) {
   if (!t.defined()) return;
   auto values = t.to(torch::kLong);
   auto bad = (values < low) | (values >= high);
@@ -70,15 +73,19 @@ void validate_batch(const HostBatch& batch, const TaskModel& model) {
   const auto& ids = batch.inputs.input_ids;
   const int64_t rows = ids.size(0), seq = ids.size(1);
   if (seq > c.max_position_embeddings) {
-    throw std::invalid_argument("sequence length " + std::to_string(seq) + " exceeds max_position_embeddings (" +
-                                std::to_string(c.max_position_embeddings) +
-                                "). Fix: truncate inputs (max_seq_length <= " + std::to_string(c.max_position_embeddings) + ").");
+    throw std::invalid_argument(
+        "sequence length " + std::to_string(seq) + " exceeds max_position_embeddings (" +
+        std::to_string(c.max_position_embeddings) +
+        "). Fix: truncate inputs (max_seq_length <= " + std::to_string(c.max_position_embeddings) + ").");
   }
-  check_range(ids, 0, c.vocab_size, "input_ids", "vocab_size is " + std::to_string(c.vocab_size) + " (ids must be in [0, vocab_size))",
+  check_range(ids, 0, c.vocab_size, "input_ids",
+              "vocab_size is " + std::to_string(c.vocab_size) + " (ids must be in [0, vocab_size))",
               "Does the tokenizer's vocabulary match the model's config.json?");
-  check_range(batch.inputs.token_type_ids, 0, c.type_vocab_size,
-              "token_type_ids", "type_vocab_size is " + std::to_string(c.type_vocab_size), "Segment ids must be in [0, type_vocab_size).");
-  check_range(batch.inputs.attention_mask, 0, 2, "attention_mask", "the mask must hold only 0 and 1", "Use 1 for real tokens, 0 for padding.");
+  check_range(batch.inputs.token_type_ids, 0, c.type_vocab_size, "token_type_ids",
+              "type_vocab_size is " + std::to_string(c.type_vocab_size),
+              "Segment ids must be in [0, type_vocab_size).");
+  check_range(batch.inputs.attention_mask, 0, 2, "attention_mask", "the mask must hold only 0 and 1",
+              "Use 1 for real tokens, 0 for padding.");
   const auto& labels = batch.labels.labels;
   if (!labels.defined()) return;
   const bool integer = labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt;
@@ -90,19 +97,25 @@ void validate_batch(const HostBatch& batch, const TaskModel& model) {
   switch (model.task()) {
     case Task::SequenceClassification: {
       const bool regression = c.problem_type == "regression" || (c.problem_type.empty() && c.num_labels == 1);
-      const bool multi = c.problem_type == "multi_label_classification" || (c.problem_type.empty() && !regression && !integer);
+      const bool multi =
+          c.problem_type == "multi_label_classification" || (c.problem_type.empty() && !regression && !integer);
       if (regression) {
-        if (c.num_labels == 1 && labels.dim() == 1) expect_shape({rows}, "regression");
-        else expect_shape({rows, c.num_labels}, "regression");
+        if (c.num_labels == 1 && labels.dim() == 1)
+          expect_shape({rows}, "regression");
+        else
+          expect_shape({rows, c.num_labels}, "regression");
       } else if (multi) {
         expect_shape({rows, c.num_labels}, "multi-label classification");
       } else {
-        if (!integer) throw std::invalid_argument("labels must be integer class ids (Int32Array/BigInt64Array) for single-label classification");
+        if (!integer)
+          throw std::invalid_argument(
+              "labels must be integer class ids (Int32Array/BigInt64Array) for single-label classification");
         expect_shape({rows}, "single-label classification");
         check_range(labels, 0, c.num_labels, "labels", "num_labels is " + std::to_string(c.num_labels),
                     "Check the label list (id2label) against the data.");
       }
-      if (!integer && !torch::isfinite(labels).all().item<bool>()) throw std::invalid_argument("labels contain NaN or infinity");
+      if (!integer && !torch::isfinite(labels).all().item<bool>())
+        throw std::invalid_argument("labels contain NaN or infinity");
       break;
     }
     case Task::TokenClassification:
@@ -137,7 +150,8 @@ HostBatch batch_to_device(const HostBatch& batch, const torch::Device& device) {
     if (!device.is_cpu()) out.inputs.host_attention_mask = batch.inputs.attention_mask;
   }
   const auto& labels = batch.labels.labels;
-  const bool integer = labels.defined() && (labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt);
+  const bool integer =
+      labels.defined() && (labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt);
   out.labels.labels = move(labels, integer);
   if (!device.is_cpu() && labels.defined()) out.labels.host_labels = labels;
   out.labels.start_positions = move(batch.labels.start_positions, true);

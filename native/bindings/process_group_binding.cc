@@ -15,7 +15,9 @@ int int_option(const Napi::Object& o, const char* key) {
 }
 
 // What a collective was for, named in its error message.
-std::string label(const Napi::Value& v, const char* fallback) { return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback; }
+std::string label(const Napi::Value& v, const char* fallback) {
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
 
 }  // namespace
 
@@ -28,8 +30,10 @@ Napi::Function ProcessGroupBinding::Define(Napi::Env env) {
                       GuardedMethod<&ProcessGroupBinding::UnresponsivePeers>("unresponsivePeers")});
 }
 
-// new NativeProcessGroup({ rank, worldSize, masterAddr, masterPort, hostStore, storePrefix, timeoutMs, backend, device })
-ProcessGroupBinding::ProcessGroupBinding(const Napi::CallbackInfo& info) : GuardedObjectWrap<ProcessGroupBinding>(info) {
+// new NativeProcessGroup({ rank, worldSize, masterAddr, masterPort, hostStore, storePrefix, timeoutMs, backend, device
+// })
+ProcessGroupBinding::ProcessGroupBinding(const Napi::CallbackInfo& info)
+    : GuardedObjectWrap<ProcessGroupBinding>(info) {
   js_guard(info.Env(), [&] {
     if (!info[0].IsObject()) throw std::invalid_argument("NativeProcessGroup needs an options object");
     auto o = info[0].As<Napi::Object>();
@@ -39,7 +43,8 @@ ProcessGroupBinding::ProcessGroupBinding(const Napi::CallbackInfo& info) : Guard
     options_.master_port = int_option(o, "masterPort");
     options_.host_store = o.Get("hostStore").ToBoolean().Value();
     options_.store_prefix = o.Get("storePrefix").ToString().Utf8Value();
-    options_.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.Get("timeoutMs").As<Napi::Number>().DoubleValue()));
+    options_.timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(o.Get("timeoutMs").As<Napi::Number>().DoubleValue()));
     options_.backend = o.Get("backend").ToString().Utf8Value();
     options_.device = torch::Device(o.Get("device").ToString().Utf8Value());
   });
@@ -64,7 +69,8 @@ Napi::Value ProcessGroupBinding::AllreduceSum(const Napi::CallbackInfo& info) {
   auto group = this->group(env);
   auto input = info[0].As<Napi::Float64Array>();
   auto what = std::make_shared<std::string>(label(info[1], "all-reduce"));
-  auto values = std::make_shared<torch::Tensor>(torch::from_blob(input.Data(), {static_cast<int64_t>(input.ElementLength())}, torch::kFloat64).clone());
+  auto values = std::make_shared<torch::Tensor>(
+      torch::from_blob(input.Data(), {static_cast<int64_t>(input.ElementLength())}, torch::kFloat64).clone());
   return AsyncJob::Start(
       env, Value(),
       [=] {

@@ -15,7 +15,8 @@ namespace bertrun {
 class AutocastGuard {
  public:
   // dtype empty: autocast stays as it is (fp32 runs pass through untouched).
-  AutocastGuard(c10::DeviceType device, std::optional<c10::ScalarType> dtype) : device_(device), active_(dtype.has_value()) {
+  AutocastGuard(c10::DeviceType device, std::optional<c10::ScalarType> dtype)
+      : device_(device), active_(dtype.has_value()) {
     if (!active_) return;
     previous_enabled_ = at::autocast::is_autocast_enabled(device_);
     previous_dtype_ = at::autocast::get_autocast_dtype(device_);

@@ -21,34 +21,54 @@ torch::ScalarType dtype_from_name(const std::string& name) {
 
 std::string dtype_name(torch::ScalarType type) {
   switch (type) {
-    case torch::kFloat32: return "F32";
-    case torch::kFloat64: return "F64";
-    case torch::kFloat16: return "F16";
-    case torch::kBFloat16: return "BF16";
-    case torch::kInt64: return "I64";
-    case torch::kInt32: return "I32";
-    case torch::kInt16: return "I16";
-    case torch::kInt8: return "I8";
-    case torch::kUInt8: return "U8";
-    case torch::kBool: return "BOOL";
-    default: throw std::invalid_argument(std::string("unsupported tensor dtype ") + c10::toString(type));
+    case torch::kFloat32:
+      return "F32";
+    case torch::kFloat64:
+      return "F64";
+    case torch::kFloat16:
+      return "F16";
+    case torch::kBFloat16:
+      return "BF16";
+    case torch::kInt64:
+      return "I64";
+    case torch::kInt32:
+      return "I32";
+    case torch::kInt16:
+      return "I16";
+    case torch::kInt8:
+      return "I8";
+    case torch::kUInt8:
+      return "U8";
+    case torch::kBool:
+      return "BOOL";
+    default:
+      throw std::invalid_argument(std::string("unsupported tensor dtype ") + c10::toString(type));
   }
 }
 
-static torch::ScalarType dtype_of_array(napi_typedarray_type type, const std::string& declared, const std::string& field) {
+static torch::ScalarType dtype_of_array(napi_typedarray_type type, const std::string& declared,
+                                        const std::string& field) {
   switch (type) {
-    case napi_float32_array: return torch::kFloat32;
-    case napi_float64_array: return torch::kFloat64;
-    case napi_int32_array: return torch::kInt32;
-    case napi_bigint64_array: return torch::kInt64;
-    case napi_int16_array: return torch::kInt16;
-    case napi_int8_array: return torch::kInt8;
-    case napi_uint8_array: return declared == "BOOL" ? torch::kBool : torch::kUInt8;
+    case napi_float32_array:
+      return torch::kFloat32;
+    case napi_float64_array:
+      return torch::kFloat64;
+    case napi_int32_array:
+      return torch::kInt32;
+    case napi_bigint64_array:
+      return torch::kInt64;
+    case napi_int16_array:
+      return torch::kInt16;
+    case napi_int8_array:
+      return torch::kInt8;
+    case napi_uint8_array:
+      return declared == "BOOL" ? torch::kBool : torch::kUInt8;
     case napi_uint16_array:
       if (declared == "F16") return torch::kFloat16;
       if (declared == "BF16") return torch::kBFloat16;
       throw std::invalid_argument(field + ": a Uint16Array must declare dtype F16 or BF16");
-    default: throw std::invalid_argument(field + ": unsupported typed array kind");
+    default:
+      throw std::invalid_argument(field + ": unsupported typed array kind");
   }
 }
 
@@ -92,23 +112,33 @@ Napi::TypedArray typed_array_from_tensor(Napi::Env env, const torch::Tensor& ten
   auto buffer = Napi::ArrayBuffer::New(env, bytes);
   if (bytes > 0) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
   switch (t.scalar_type()) {
-    case torch::kFloat32: return Napi::Float32Array::New(env, n, buffer, 0);
-    case torch::kFloat64: return Napi::Float64Array::New(env, n, buffer, 0);
+    case torch::kFloat32:
+      return Napi::Float32Array::New(env, n, buffer, 0);
+    case torch::kFloat64:
+      return Napi::Float64Array::New(env, n, buffer, 0);
     case torch::kFloat16:
-    case torch::kBFloat16: return Napi::Uint16Array::New(env, n, buffer, 0);
-    case torch::kInt64: return Napi::BigInt64Array::New(env, n, buffer, 0);
-    case torch::kInt32: return Napi::Int32Array::New(env, n, buffer, 0);
-    case torch::kInt16: return Napi::Int16Array::New(env, n, buffer, 0);
-    case torch::kInt8: return Napi::Int8Array::New(env, n, buffer, 0);
+    case torch::kBFloat16:
+      return Napi::Uint16Array::New(env, n, buffer, 0);
+    case torch::kInt64:
+      return Napi::BigInt64Array::New(env, n, buffer, 0);
+    case torch::kInt32:
+      return Napi::Int32Array::New(env, n, buffer, 0);
+    case torch::kInt16:
+      return Napi::Int16Array::New(env, n, buffer, 0);
+    case torch::kInt8:
+      return Napi::Int8Array::New(env, n, buffer, 0);
     case torch::kUInt8:
-    case torch::kBool: return Napi::Uint8Array::New(env, n, buffer, 0);
-    default: throw std::invalid_argument(std::string("cannot export tensor of dtype ") + c10::toString(t.scalar_type()));
+    case torch::kBool:
+      return Napi::Uint8Array::New(env, n, buffer, 0);
+    default:
+      throw std::invalid_argument(std::string("cannot export tensor of dtype ") + c10::toString(t.scalar_type()));
   }
 }
 
 Napi::Array shape_to_js(Napi::Env env, c10::IntArrayRef shape) {
   auto out = Napi::Array::New(env, shape.size());
-  for (size_t i = 0; i < shape.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(shape[i])));
+  for (size_t i = 0; i < shape.size(); ++i)
+    out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(shape[i])));
   return out;
 }
 

@@ -21,7 +21,7 @@ class CollectiveActivity {
   };
 
   struct Snapshot {
-    std::optional<Wait> oldest_wait;           // the longest-running wait, if any
+    std::optional<Wait> oldest_wait;              // the longest-running wait, if any
     std::optional<Clock::time_point> last_start;  // the latest collective started, if any
   };
 

@@ -24,7 +24,8 @@ struct GradientReadyHook : torch::autograd::FunctionPostHook {
 
 }  // namespace
 
-GradientSync::GradientSync(std::shared_ptr<ProcessGroup> group, std::vector<torch::Tensor> params, int64_t bucket_cap_bytes)
+GradientSync::GradientSync(std::shared_ptr<ProcessGroup> group, std::vector<torch::Tensor> params,
+                           int64_t bucket_cap_bytes)
     : group_(std::move(group)), params_(std::move(params)) {
   if (bucket_cap_bytes < 1) throw std::invalid_argument("ddp_bucket_cap_mb must be > 0");
   bucket_of_.assign(params_.size(), 0);
@@ -36,7 +37,9 @@ GradientSync::GradientSync(std::shared_ptr<ProcessGroup> group, std::vector<torc
     const auto& p = params_[k];
     const int64_t size = p.numel() * p.element_size();
     if (buckets_.empty() || (bytes + size > bucket_cap_bytes && bytes > 0) || p.scalar_type() != dtype) {
-      if (!buckets_.empty()) buckets_.back().buffer = torch::empty({elements}, params_[buckets_.back().params[0]].options().requires_grad(false));
+      if (!buckets_.empty())
+        buckets_.back().buffer =
+            torch::empty({elements}, params_[buckets_.back().params[0]].options().requires_grad(false));
       buckets_.emplace_back();
       bytes = elements = 0;
       dtype = p.scalar_type();
@@ -48,7 +51,9 @@ GradientSync::GradientSync(std::shared_ptr<ProcessGroup> group, std::vector<torc
     bytes += size;
     elements += p.numel();
   }
-  if (!buckets_.empty()) buckets_.back().buffer = torch::empty({elements}, params_[buckets_.back().params[0]].options().requires_grad(false));
+  if (!buckets_.empty())
+    buckets_.back().buffer =
+        torch::empty({elements}, params_[buckets_.back().params[0]].options().requires_grad(false));
   for (auto& bucket : buckets_) stats_.bucket_bytes += bucket.buffer.numel() * bucket.buffer.element_size();
   for (size_t k = 0; k < params_.size(); ++k) {
     // Holding the accumulator keeps it (and its hook) alive between backward passes.
@@ -83,7 +88,8 @@ void GradientSync::on_gradient_ready(size_t index) {
 // Buckets start strictly in index order, so every rank issues the same collectives in the same
 // order even if its backward finished gradients in a different order.
 void GradientSync::launch_in_order() {
-  while (next_to_launch_ < buckets_.size() && buckets_[next_to_launch_].pending == 0) launch(buckets_[next_to_launch_++]);
+  while (next_to_launch_ < buckets_.size() && buckets_[next_to_launch_].pending == 0)
+    launch(buckets_[next_to_launch_++]);
 }
 
 void GradientSync::launch(Bucket& bucket) {
@@ -92,8 +98,10 @@ void GradientSync::launch(Bucket& bucket) {
     const auto& p = params_[bucket.params[i]];
     auto slot = bucket.buffer.narrow(0, bucket.offsets[i], p.numel());
     // A parameter this rank did not use contributes zeros, so every rank still sends the bucket.
-    if (p.grad().defined()) slot.copy_(p.grad().reshape(-1));
-    else slot.zero_();
+    if (p.grad().defined())
+      slot.copy_(p.grad().reshape(-1));
+    else
+      slot.zero_();
   }
   bucket.work = group_->start_allreduce_sum(bucket.buffer);
 }
@@ -109,14 +117,18 @@ void GradientSync::end_backward() {
     auto& bucket = buckets_[b];
     if (bucket.work->isCompleted()) ++stats_.buckets_done_before_wait;
     const auto started = std::chrono::steady_clock::now();
-    group_->wait_for(bucket.work, "gradient all-reduce (bucket " + std::to_string(b) + " of " + std::to_string(buckets_.size()) + ")");
-    stats_.exposed_wait_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    group_->wait_for(bucket.work, "gradient all-reduce (bucket " + std::to_string(b) + " of " +
+                                      std::to_string(buckets_.size()) + ")");
+    stats_.exposed_wait_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     bucket.buffer.div_(world);
     for (size_t i = 0; i < bucket.params.size(); ++i) {
       auto& p = params_[bucket.params[i]];
       auto averaged = bucket.buffer.narrow(0, bucket.offsets[i], p.numel()).view(p.sizes());
-      if (p.grad().defined()) p.mutable_grad().copy_(averaged);
-      else p.mutable_grad() = averaged.clone();
+      if (p.grad().defined())
+        p.mutable_grad().copy_(averaged);
+      else
+        p.mutable_grad() = averaged.clone();
     }
     bucket.work.reset();
   }

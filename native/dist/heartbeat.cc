@@ -19,21 +19,23 @@ constexpr milliseconds kPauseGap{3000};
 
 std::string key(int rank) { return "bertrun/heartbeat/" + std::to_string(rank); }
 
-int64_t parse_count(const std::vector<uint8_t>& bytes) {
-  return std::stoll(std::string(bytes.begin(), bytes.end()));
-}
+int64_t parse_count(const std::vector<uint8_t>& bytes) { return std::stoll(std::string(bytes.begin(), bytes.end())); }
 
 }  // namespace
 
 struct Heartbeat::State {
   State(c10::intrusive_ptr<c10d::Store> store, int rank, int world_size)
-      : store(std::move(store)), rank(rank), world_size(world_size), counts(world_size, -1), unchanged_since(world_size, Clock::now()) {}
+      : store(std::move(store)),
+        rank(rank),
+        world_size(world_size),
+        counts(world_size, -1),
+        unchanged_since(world_size, Clock::now()) {}
 
   const c10::intrusive_ptr<c10d::Store> store;  // the thread's alone
   const int rank;
   const int world_size;
 
-  std::mutex mutex;  // guards everything below; never held during a store request
+  std::mutex mutex;                    // guards everything below; never held during a store request
   std::condition_variable wake;        // stop requests, for the thread
   std::condition_variable round_done;  // finished rounds (and the thread's end), for readers
   bool stop = false;
@@ -43,7 +45,7 @@ struct Heartbeat::State {
   bool request_pending = false;
   Clock::time_point request_sent;
   bool last_round_failed = false;
-  Clock::time_point last_answered;  // end of the last round that got every answer
+  Clock::time_point last_answered;                 // end of the last round that got every answer
   std::vector<int64_t> counts;                     // each rank's counter as last read
   std::vector<Clock::time_point> unchanged_since;  // when that value was first read
 };

@@ -30,8 +30,8 @@ class Heartbeat {
   std::vector<int> silent_ranks(std::chrono::milliseconds window) const;
 
   struct Quiet {
-    int rank;                        // -1: the store itself
-    Clock::time_point since;         // the peer's last beat seen, or the unanswered request sent
+    int rank;                 // -1: the store itself
+    Clock::time_point since;  // the peer's last beat seen, or the unanswered request sent
     std::chrono::milliseconds length;
   };
   struct Silence {

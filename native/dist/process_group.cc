@@ -47,8 +47,8 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : options_(option
     store_ = connect_store(o, o.host_store && o.rank == 0);
   } catch (...) {
     throw std::runtime_error("rendezvous failed on " + where(o) + ": could not " +
-                             (o.host_store && o.rank == 0 ? "listen on " : "reach the store at ") + o.master_addr + ":" +
-                             std::to_string(o.master_port) + " (" + describe_exception(std::current_exception()) +
+                             (o.host_store && o.rank == 0 ? "listen on " : "reach the store at ") + o.master_addr +
+                             ":" + std::to_string(o.master_port) + " (" + describe_exception(std::current_exception()) +
                              "). Fix: check MASTER_ADDR / MASTER_PORT (the port must be free on the node of rank 0), "
                              "and that every rank was started.");
   }
@@ -74,10 +74,11 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : options_(option
   } catch (const std::invalid_argument&) {
     throw;
   } catch (...) {
-    throw std::runtime_error("creating the " + o.backend + " process group failed on " + where(o) + ": " +
-                             describe_exception(std::current_exception()) + ". Fix: " +
-                             (o.backend == "nccl" ? "NCCL needs a CUDA GPU for each local rank (use --ddp_backend gloo on CPU); " : "") +
-                             "start every rank with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, within --ddp_timeout.");
+    throw std::runtime_error(
+        "creating the " + o.backend + " process group failed on " + where(o) + ": " +
+        describe_exception(std::current_exception()) + ". Fix: " +
+        (o.backend == "nccl" ? "NCCL needs a CUDA GPU for each local rank (use --ddp_backend gloo on CPU); " : "") +
+        "start every rank with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, within --ddp_timeout.");
   }
   heartbeat_ = std::make_unique<Heartbeat>(connect_store(o, false), o.rank, o.world_size);
 }
@@ -110,7 +111,8 @@ std::optional<std::string> ProcessGroup::unresponsive_peers(std::chrono::millise
   // one after the silence began (NCCL's wait returns at once; the rank blocks later in a device
   // sync). A peer that finished its last collective and exited before this rank is left alone.
   auto needed = [&](std::chrono::steady_clock::time_point silent_since) {
-    return activity.oldest_wait.has_value() || (activity.last_start && *activity.last_start > silent_since + kBeatSlack);
+    return activity.oldest_wait.has_value() ||
+           (activity.last_start && *activity.last_start > silent_since + kBeatSlack);
   };
   const auto silence = heartbeat_->silence(limit);
   auto seconds = [](std::chrono::milliseconds d) { return std::to_string(d.count() / 1000); };
@@ -119,9 +121,11 @@ std::optional<std::string> ProcessGroup::unresponsive_peers(std::chrono::millise
   if (silence.store && needed(silence.store->since)) {
     const auto quiet = seconds(silence.store->length);
     if (!options_.host_store)
-      out << "the rendezvous store at " << store << " (the launcher's agent) stopped responding (no answer for " << quiet << " s)";
+      out << "the rendezvous store at " << store << " (the launcher's agent) stopped responding (no answer for "
+          << quiet << " s)";
     else if (options_.rank != 0)
-      out << "rank 0 (the rendezvous store host, " << store << ") stopped responding (its store has not answered for " << quiet << " s)";
+      out << "rank 0 (the rendezvous store host, " << store << ") stopped responding (its store has not answered for "
+          << quiet << " s)";
     else
       out << "the rendezvous store this process hosts (" << store << ") stopped answering for " << quiet << " s";
   } else {
@@ -190,7 +194,8 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root, cons
   }
 }
 
-std::vector<std::vector<uint8_t>> ProcessGroup::allgather_bytes(const std::vector<uint8_t>& mine, const std::string& what) {
+std::vector<std::vector<uint8_t>> ProcessGroup::allgather_bytes(const std::vector<uint8_t>& mine,
+                                                                const std::string& what) {
   const auto device = options_.device;
   auto gather = [&](const torch::Tensor& input) {
     std::vector<std::vector<torch::Tensor>> outputs(1);

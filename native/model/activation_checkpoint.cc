@@ -43,7 +43,8 @@ class Checkpoint : public torch::autograd::Function<Checkpoint> {
     replay->cpu_rng_state = rng_state(at::detail::getDefaultCPUGenerator());
     if (input.is_cuda()) replay->device_rng_state = rng_state(device_generator(input.device()));
     const auto device_type = input.device().type();
-    if (at::autocast::is_autocast_enabled(device_type)) replay->autocast_dtype = at::autocast::get_autocast_dtype(device_type);
+    if (at::autocast::is_autocast_enabled(device_type))
+      replay->autocast_dtype = at::autocast::get_autocast_dtype(device_type);
     ctx->save_for_backward({input});
     auto output = replay->run(input);
     ctx->saved_data["replay"] = at::IValue::make_capsule(replay);

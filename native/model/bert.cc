@@ -17,9 +17,9 @@ void validate(const BertConfig& c) {
   require(c.hidden_size > 0, "hidden_size must be > 0");
   require(c.num_hidden_layers >= 0, "num_hidden_layers must be >= 0");
   require(c.num_attention_heads > 0, "num_attention_heads must be > 0");
-  require(c.hidden_size % c.num_attention_heads == 0,
-          "hidden_size (" + std::to_string(c.hidden_size) + ") must be a multiple of num_attention_heads (" +
-              std::to_string(c.num_attention_heads) + ")");
+  require(c.hidden_size % c.num_attention_heads == 0, "hidden_size (" + std::to_string(c.hidden_size) +
+                                                          ") must be a multiple of num_attention_heads (" +
+                                                          std::to_string(c.num_attention_heads) + ")");
   require(c.intermediate_size > 0, "intermediate_size must be > 0");
   require(c.max_position_embeddings > 0, "max_position_embeddings must be > 0");
   require(c.type_vocab_size > 0, "type_vocab_size must be > 0");
@@ -28,13 +28,14 @@ void validate(const BertConfig& c) {
   require(c.attention_probs_dropout_prob >= 0 && c.attention_probs_dropout_prob < 1,
           "attention_probs_dropout_prob must be in [0, 1)");
   require(c.pad_token_id >= 0 && c.pad_token_id < c.vocab_size, "pad_token_id must be in [0, vocab_size)");
-  require(is_supported_activation(c.hidden_act),
-          "hidden_act '" + c.hidden_act + "' is not supported (use gelu, gelu_new, gelu_pytorch_tanh, relu, silu or tanh)");
+  require(
+      is_supported_activation(c.hidden_act),
+      "hidden_act '" + c.hidden_act + "' is not supported (use gelu, gelu_new, gelu_pytorch_tanh, relu, silu or tanh)");
 }
 
 bool is_supported_activation(const std::string& name) {
-  return name == "gelu" || name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" ||
-         name == "relu" || name == "silu" || name == "swish" || name == "tanh";
+  return name == "gelu" || name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "relu" ||
+         name == "silu" || name == "swish" || name == "tanh";
 }
 
 torch::Tensor activation(const std::string& name, const torch::Tensor& x) {
@@ -65,7 +66,8 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const 
                                           const TokenLayout& layout) {
   auto position_ids = layout.position_ids(input_ids.options());
   // Same summation order as HF: (word + token_type) + position.
-  auto embeddings = word_embeddings(layout.gather_inputs(input_ids)) + token_type_embeddings(layout.gather_inputs(token_type_ids));
+  auto embeddings =
+      word_embeddings(layout.gather_inputs(input_ids)) + token_type_embeddings(layout.gather_inputs(token_type_ids));
   embeddings = embeddings + position_embeddings(position_ids);
   embeddings = LayerNorm(embeddings);
   return hashed_dropout(embeddings, dropout_prob, is_training());
@@ -85,7 +87,9 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
                                              bool first_token_only) {
   const int64_t batch = layout.batch();
   // [batch, seq, hidden] -> [batch, heads, seq, head_size]
-  auto split_heads = [&](const torch::Tensor& x) { return x.view({batch, x.size(1), num_heads, head_size}).transpose(1, 2); };
+  auto split_heads = [&](const torch::Tensor& x) {
+    return x.view({batch, x.size(1), num_heads, head_size}).transpose(1, 2);
+  };
   auto q = split_heads(first_token_only ? query(layout.first_tokens(hidden)) : layout.to_padded(query(hidden)));
   auto k = split_heads(layout.to_padded(key(hidden)));
   auto v = split_heads(layout.to_padded(value(hidden)));
@@ -94,7 +98,8 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const 
   // SDPA on CPU with dropout runs the same math as below but draws its mask from libtorch's slow
   // sequential generator (see dropout.h); on CUDA its fused kernels keep dropout inside.
   if (attention_probs == nullptr && (p == 0.0 || !q.device().is_cpu())) {
-    context = at::scaled_dot_product_attention(q, k, v, additive_mask.defined() ? std::optional<at::Tensor>(additive_mask) : std::nullopt, p);
+    context = at::scaled_dot_product_attention(
+        q, k, v, additive_mask.defined() ? std::optional<at::Tensor>(additive_mask) : std::nullopt, p);
   } else {
     // Explicit: the caller asked for the probabilities (SDPA does not return them), or CPU dropout.
     auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size));
@@ -134,7 +139,9 @@ BertIntermediateImpl::BertIntermediateImpl(const BertConfig& c) : hidden_act(c.h
   dense = register_module("dense", torch::nn::Linear(c.hidden_size, c.intermediate_size));
 }
 
-torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) { return activation(hidden_act, dense(hidden)); }
+torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) {
+  return activation(hidden_act, dense(hidden));
+}
 
 BertLayerImpl::BertLayerImpl(const BertConfig& c) {
   attention = register_module("attention", BertAttention(c));
@@ -166,12 +173,16 @@ EncoderOutputs BertEncoderImpl::forward(const torch::Tensor& embeddings, const T
     const bool first_only = first_token_only && i == last;
     auto module = layer->ptr(i);
     // Attention probabilities are an output: a checkpointed layer would not keep them.
-    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled() && !output_attentions && hidden.requires_grad()) {
-      hidden = checkpointed([module, layout, additive_mask, first_only](const torch::Tensor& x) {
-        return module->as<BertLayer>()->forward(x, layout, additive_mask, nullptr, first_only);
-      }, hidden);
+    if (gradient_checkpointing && is_training() && torch::GradMode::is_enabled() && !output_attentions &&
+        hidden.requires_grad()) {
+      hidden = checkpointed(
+          [module, layout, additive_mask, first_only](const torch::Tensor& x) {
+            return module->as<BertLayer>()->forward(x, layout, additive_mask, nullptr, first_only);
+          },
+          hidden);
     } else {
-      hidden = module->as<BertLayer>()->forward(hidden, layout, additive_mask, output_attentions ? &probs : nullptr, first_only);
+      hidden = module->as<BertLayer>()->forward(hidden, layout, additive_mask, output_attentions ? &probs : nullptr,
+                                                first_only);
     }
     if (output_hidden_states) out.hidden_states.push_back(first_only ? hidden : layout.to_padded(hidden));
     if (output_attentions) out.attentions.push_back(probs);
@@ -184,9 +195,7 @@ BertPoolerImpl::BertPoolerImpl(const BertConfig& c) {
   dense = register_module("dense", torch::nn::Linear(c.hidden_size, c.hidden_size));
 }
 
-torch::Tensor BertPoolerImpl::forward(const torch::Tensor& hidden) {
-  return torch::tanh(dense(hidden.select(1, 0)));
-}
+torch::Tensor BertPoolerImpl::forward(const torch::Tensor& hidden) { return torch::tanh(dense(hidden.select(1, 0))); }
 
 BertModelImpl::BertModelImpl(const BertConfig& c, bool add_pooling_layer) : config(c) {
   validate(c);
@@ -222,9 +231,10 @@ BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hi
     // heads and queries. The lowest finite value (not -inf) keeps fully padded rows finite.
     auto keep = inputs.attention_mask.to(hidden.scalar_type()).view({batch, 1, 1, seq});
     const double lowest = hidden.scalar_type() == torch::kFloat64 ? std::numeric_limits<double>::lowest()
-                          : hidden.scalar_type() == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::lowest())
+                          : hidden.scalar_type() == torch::kFloat32
+                              ? static_cast<double>(std::numeric_limits<float>::lowest())
                           : hidden.scalar_type() == torch::kBFloat16 ? -3.3895313892515355e38
-                                                                      : -65504.0;
+                                                                     : -65504.0;
     additive_mask = (1.0 - keep) * lowest;
   }
   auto encoded = encoder(hidden, layout, additive_mask, output_hidden_states, output_attentions, first_token_only);
@@ -233,7 +243,8 @@ BertModelOutputs BertModelImpl::forward(const BertInputs& inputs, bool output_hi
   out.last_hidden_state = encoded.last_hidden_state;
   out.hidden_states = std::move(encoded.hidden_states);
   out.attentions = std::move(encoded.attentions);
-  if (pooler) out.pooler_output = pooler(first_token_only ? out.last_hidden_state : layout.first_tokens(out.last_hidden_state));
+  if (pooler)
+    out.pooler_output = pooler(first_token_only ? out.last_hidden_state : layout.first_tokens(out.last_hidden_state));
   return out;
 }
 

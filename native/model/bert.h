@@ -118,7 +118,9 @@ struct BertInputs {
   // so a step never waits for the device to answer a question the host can.
   torch::Tensor host_attention_mask;
 
-  const torch::Tensor& mask_on_host() const { return host_attention_mask.defined() ? host_attention_mask : attention_mask; }
+  const torch::Tensor& mask_on_host() const {
+    return host_attention_mask.defined() ? host_attention_mask : attention_mask;
+  }
 };
 
 struct BertModelOutputs {
@@ -135,8 +137,8 @@ struct BertModelImpl : torch::nn::Module {
   BertModelImpl(const BertConfig& config, bool add_pooling_layer);
   // skip_padding: compute only real tokens (packed layout) when the batch has padding; real
   // positions and position 0 come out unchanged. hidden_states are always padded.
-  BertModelOutputs forward(const BertInputs& inputs, bool output_hidden_states = false,
-                           bool output_attentions = false, bool first_token_only = false, bool skip_padding = false);
+  BertModelOutputs forward(const BertInputs& inputs, bool output_hidden_states = false, bool output_attentions = false,
+                           bool first_token_only = false, bool skip_padding = false);
 
   BertConfig config;
   BertEmbeddings embeddings{nullptr};

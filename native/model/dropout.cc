@@ -27,7 +27,8 @@ uint64_t next_dropout_seed() {
 }
 
 torch::Tensor hashed_dropout_mask(const torch::Tensor& like, double p, uint64_t seed) {
-  auto mask = torch::empty(like.sizes(), like.options().device(torch::kCPU).memory_format(torch::MemoryFormat::Contiguous));
+  auto mask =
+      torch::empty(like.sizes(), like.options().device(torch::kCPU).memory_format(torch::MemoryFormat::Contiguous));
   const int64_t n = mask.numel();
   // An element is dropped when its 32-bit uniform falls below p * 2^32; one hash gives two elements.
   const uint64_t threshold = static_cast<uint64_t>(p * 4294967296.0);

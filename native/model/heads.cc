@@ -13,17 +13,23 @@ Task parse_task(const std::string& name) {
   if (name == "question-answering") return Task::QuestionAnswering;
   if (name == "token-classification") return Task::TokenClassification;
   if (name == "masked-lm") return Task::MaskedLM;
-  throw std::invalid_argument("unknown task '" + name +
-                              "' (use base, sequence-classification, question-answering, token-classification or masked-lm)");
+  throw std::invalid_argument(
+      "unknown task '" + name +
+      "' (use base, sequence-classification, question-answering, token-classification or masked-lm)");
 }
 
 std::string task_name(Task task) {
   switch (task) {
-    case Task::Base: return "base";
-    case Task::SequenceClassification: return "sequence-classification";
-    case Task::QuestionAnswering: return "question-answering";
-    case Task::TokenClassification: return "token-classification";
-    case Task::MaskedLM: return "masked-lm";
+    case Task::Base:
+      return "base";
+    case Task::SequenceClassification:
+      return "sequence-classification";
+    case Task::QuestionAnswering:
+      return "question-answering";
+    case Task::TokenClassification:
+      return "token-classification";
+    case Task::MaskedLM:
+      return "masked-lm";
   }
   return "unknown";
 }
@@ -57,9 +63,11 @@ TaskModel::TaskModel(Task task, const BertConfig& config)
       cls_ = register_module("cls", std::make_shared<torch::nn::Module>());
       auto predictions = cls_->register_module("predictions", std::make_shared<torch::nn::Module>());
       auto transform = predictions->register_module("transform", std::make_shared<torch::nn::Module>());
-      mlm_transform_dense_ = transform->register_module("dense", torch::nn::Linear(config.hidden_size, config.hidden_size));
+      mlm_transform_dense_ =
+          transform->register_module("dense", torch::nn::Linear(config.hidden_size, config.hidden_size));
       mlm_transform_norm_ = transform->register_module(
-          "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
+          "LayerNorm",
+          torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
       mlm_bias_ = predictions->register_parameter("bias", torch::zeros({config.vocab_size}));
       break;
     }
@@ -77,9 +85,12 @@ torch::Tensor TaskModel::masked_lm_logits(const torch::Tensor& hidden) {
 torch::Tensor TaskModel::sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
   std::string problem = config_.problem_type;
   if (problem.empty()) {
-    if (config_.num_labels == 1) problem = "regression";
-    else if (labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt) problem = "single_label_classification";
-    else problem = "multi_label_classification";
+    if (config_.num_labels == 1)
+      problem = "regression";
+    else if (labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt)
+      problem = "single_label_classification";
+    else
+      problem = "multi_label_classification";
   }
   if (problem == "regression") {
     auto target = labels.to(logits.scalar_type());
@@ -95,7 +106,8 @@ torch::Tensor TaskModel::sequence_classification_loss(const torch::Tensor& logit
   throw std::invalid_argument("unknown problem_type '" + problem + "'");
 }
 
-bool TaskModel::can_skip_padding(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) const {
+bool TaskModel::can_skip_padding(const BertInputs& inputs, const TaskLabels& labels,
+                                 const ForwardOptions& options) const {
   if (!options.skip_padding || !inputs.attention_mask.defined()) return false;
   switch (task_) {
     case Task::Base:
@@ -115,17 +127,15 @@ bool TaskModel::can_skip_padding(const BertInputs& inputs, const TaskLabels& lab
 
 TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) {
   // Sequence classification reads [CLS] alone: the last layer need not compute other positions.
-  const bool first_token_only = task_ == Task::SequenceClassification && !options.output_hidden_states &&
-                                !options.output_attentions;
+  const bool first_token_only =
+      task_ == Task::SequenceClassification && !options.output_hidden_states && !options.output_attentions;
   auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions, first_token_only,
                                 can_skip_padding(inputs, labels, options));
   TaskOutputs out;
   auto& t = out.tensors;
   const auto& hidden = encoded.last_hidden_state;  // token rows in encoded.layout
   const auto& layout = encoded.layout;
-  auto dropout = [&](const torch::Tensor& x, double p) {
-    return hashed_dropout(x, p, is_training());
-  };
+  auto dropout = [&](const torch::Tensor& x, double p) { return hashed_dropout(x, p, is_training()); };
   switch (task_) {
     case Task::Base:
       t.emplace_back("last_hidden_state", layout.to_padded(hidden));

@@ -6,9 +6,11 @@
 namespace bertrun {
 
 GradScaler::GradScaler(GradScalerOptions options, const torch::Device& device) : options_(options) {
-  if (!(options.init_scale > 0) || !std::isfinite(options.init_scale)) throw std::invalid_argument("loss scale: init_scale must be a finite number > 0");
+  if (!(options.init_scale > 0) || !std::isfinite(options.init_scale))
+    throw std::invalid_argument("loss scale: init_scale must be a finite number > 0");
   if (!(options.growth_factor > 1)) throw std::invalid_argument("loss scale: growth_factor must be > 1");
-  if (!(options.backoff_factor > 0 && options.backoff_factor < 1)) throw std::invalid_argument("loss scale: backoff_factor must be in (0, 1)");
+  if (!(options.backoff_factor > 0 && options.backoff_factor < 1))
+    throw std::invalid_argument("loss scale: backoff_factor must be in (0, 1)");
   if (options.growth_interval < 1) throw std::invalid_argument("loss scale: growth_interval must be an integer >= 1");
   auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   scale_ = torch::full({1}, options.init_scale, f32);
@@ -42,13 +44,15 @@ void GradScaler::import_state(const std::vector<std::pair<std::string, torch::Te
   auto take = [&](const char* name) {
     auto it = by_name.find(name);
     if (it == by_name.end()) throw std::invalid_argument(std::string("loss scaler state is missing '") + name + "'");
-    if (it->second.numel() != 1) throw std::invalid_argument(std::string("loss scaler state '") + name + "' must hold one value");
+    if (it->second.numel() != 1)
+      throw std::invalid_argument(std::string("loss scaler state '") + name + "' must hold one value");
     return it->second;
   };
   auto scale = take("scale");
   auto tracker = take("growth_tracker");
   const double value = scale.to(torch::kFloat64).item<double>();
-  if (!(value > 0) || !std::isfinite(value)) throw std::invalid_argument("loss scaler state 'scale' must be a finite number > 0");
+  if (!(value > 0) || !std::isfinite(value))
+    throw std::invalid_argument("loss scaler state 'scale' must be a finite number > 0");
   torch::NoGradGuard no_grad;
   scale_.copy_(scale.reshape({1}));
   growth_tracker_.copy_(tracker.reshape({1}));

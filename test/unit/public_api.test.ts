@@ -2,7 +2,20 @@
 import * as bertrun from '../../lib/index';
 
 test('exports models, tokenizer, trainer, arguments, metrics, readers and runtime helpers', () => {
-  for (const name of ['BertModel', 'BertTokenizer', 'Trainer', 'resolveTrainingArguments', 'metrics', 'readRecords', 'readSquad', 'tokenClassification', 'DataError', 'setSeed', 'buildInfo', 'cli']) {
+  for (const name of [
+    'BertModel',
+    'BertTokenizer',
+    'Trainer',
+    'resolveTrainingArguments',
+    'metrics',
+    'readRecords',
+    'readSquad',
+    'tokenClassification',
+    'DataError',
+    'setSeed',
+    'buildInfo',
+    'cli',
+  ]) {
     expect({ name, exported: name in bertrun }).toEqual({ name, exported: true });
   }
 });
