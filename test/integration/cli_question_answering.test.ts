@@ -178,9 +178,9 @@ test('SQuAD v1.1: trains from scratch to dev F1 >= 80 on multi-window contexts; 
   const results = readJson(path.join(out, 'eval_results.json'));
   expect(results.eval_f1).toBeGreaterThanOrEqual(80);
   expect(results.eval_exact_match).toBeGreaterThanOrEqual(70);
-  const predictions = readJson(path.join(out, 'predictions.json'));
+  const predictions = readJson(path.join(out, 'eval_predictions.json'));
   expect(Object.keys(predictions)).toHaveLength(60);
-  const nbest = readJson(path.join(out, 'nbest_predictions.json'));
+  const nbest = readJson(path.join(out, 'eval_nbest_predictions.json'));
   expect(nbest.q0.length).toBeGreaterThan(0);
   expect(Object.keys(nbest.q0[0]).sort()).toEqual(['end_logit', 'probability', 'start_logit', 'text']);
   for (const f of ['model.safetensors', 'config.json', 'vocab.txt', 'trainer_state.json', 'all_results.json'])
@@ -209,7 +209,7 @@ test('SQuAD v1.1: trains from scratch to dev F1 >= 80 on multi-window contexts; 
   const again = readJson(path.join(evalOut, 'eval_results.json'));
   expect(again.eval_exact_match).toBe(results.eval_exact_match);
   expect(again.eval_f1).toBe(results.eval_f1);
-  expect(readJson(path.join(evalOut, 'predictions.json'))).toEqual(predictions);
+  expect(readJson(path.join(evalOut, 'eval_predictions.json'))).toEqual(predictions);
 }, 600_000);
 
 test('SQuAD v2.0: impossible questions; HasAns / NoAns figures and null odds are reported', async () => {
@@ -235,7 +235,7 @@ test('SQuAD v2.0: impossible questions; HasAns / NoAns figures and null odds are
   for (const k of ['eval_exact', 'eval_f1', 'eval_HasAns_exact', 'eval_HasAns_f1', 'eval_NoAns_exact', 'eval_NoAns_f1', 'eval_best_f1', 'eval_best_f1_thresh'])
     expect(typeof results[k]).toBe('number');
   expect(results.eval_HasAns_f1).toBeGreaterThanOrEqual(60);
-  const nullOdds = readJson(path.join(out, 'null_odds.json'));
+  const nullOdds = readJson(path.join(out, 'eval_null_odds.json'));
   expect(Object.keys(nullOdds)).toHaveLength(60);
 }, 600_000);
 

@@ -233,3 +233,24 @@ test('an unknown tag in the dev set stops the run before training, naming file a
   expect(logs.join('\n')).toMatch(/bad-dev\.conll:3: unknown label "B-CITY"/);
   expect(fs.existsSync(out)).toBe(false);
 });
+
+test('predict: words past --max_seq_length are left out of predictions.txt (as run_ner), counted in the log, null in predictions.jsonl', async () => {
+  const out = path.join(root, 'out'); // trained by the first test
+  const predictOut = path.join(root, 'predict-truncated');
+  const file = path.join(root, 'long.conll');
+  const words = ['anna', 'visited', 'the', 'office', 'in', 'paris', 'with', 'bob', 'and', 'carl', 'today', 'from', 'the', 'old', 'office'];
+  fs.writeFileSync(file, words.map((w) => `${w} O`).join('\n') + '\n');
+  logs = [];
+  const args = ['predict', '--task', 'token-classification', '--model_name_or_path', out, '--test_file', file, '--output_dir', predictOut];
+  expect(await main([...args, '--max_seq_length', '8'])).toBe(0);
+  const [line] = fs.readFileSync(path.join(predictOut, 'predictions.txt'), 'utf8').trim().split('\n');
+  const labelled = line.split(' ');
+  const json = JSON.parse(fs.readFileSync(path.join(predictOut, 'predictions.jsonl'), 'utf8').trim()) as { labels: Array<string | null> };
+  const kept = json.labels.filter((l) => l !== null);
+  expect(labelled).toEqual(kept);
+  expect(kept.length).toBeLessThan(words.length);
+  expect(json.labels.slice(kept.length).every((l) => l === null)).toBe(true);
+  const known = Object.values(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).id2label as Record<string, string>);
+  for (const label of labelled) expect(known).toContain(label);
+  expect(logs.join('\n')).toContain(`${words.length - kept.length} words of 1 sentences are past --max_seq_length and have no label`);
+});

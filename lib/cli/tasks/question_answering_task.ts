@@ -52,7 +52,8 @@ export const QUESTION_ANSWERING: Task<QuestionAnsweringData> = {
       {
         features,
         metrics: (p: Predictions) => squadMetrics(dev.examples, answersFor(data, dev.examples, features, p), data.version2),
-        writeOutputs: (outputDir: string, p: Predictions) => void writeQaPredictionFiles(outputDir, answersFor(data, dev.examples, features, p), data.version2),
+        writeOutputs: (outputDir: string, p: Predictions) =>
+          void writeQaPredictionFiles(outputDir, answersFor(data, dev.examples, features, p), data.version2, 'eval'),
       },
     ];
   },

@@ -139,7 +139,15 @@ function writePredictions(
 ): void {
   const words = features.map((f, i) => predictWordLabels(f, p.rows[i].logits, labels.labels));
   fs.mkdirSync(outputDir, { recursive: true });
-  writeFileAtomic(path.join(outputDir, 'predictions.txt'), Buffer.from(words.map((w) => w.map((l) => l ?? 'O').join(' ')).join('\n') + '\n'));
+  // As run_ner: words cut off by max_seq_length have no prediction and are left out of the line.
+  const truncated = words.reduce((n, w) => n + w.filter((l) => l === null).length, 0);
+  writeFileAtomic(path.join(outputDir, 'predictions.txt'), Buffer.from(words.map((w) => w.filter((l) => l !== null).join(' ')).join('\n') + '\n'));
+  if (truncated > 0) {
+    const affected = words.filter((w) => w.includes(null)).length;
+    console.warn(
+      `${truncated} words of ${affected} sentences are past --max_seq_length and have no label (left out of predictions.txt, null in predictions.jsonl)`,
+    );
+  }
   const lines = sentences.map((s, i) => JSON.stringify({ line: s.source.line, tokens: s.tokens, labels: words[i] }));
   writeFileAtomic(path.join(outputDir, 'predictions.jsonl'), Buffer.from(lines.join('\n') + '\n'));
   console.log(`wrote labels for ${sentences.length} sentences to ${path.join(outputDir, 'predictions.txt')} and predictions.jsonl`);
