@@ -13,6 +13,9 @@ import { packageRoot } from './package_root';
  */
 export const NATIVE_OUT_OF_MEMORY_CODE = 'BERTRUN_OUT_OF_MEMORY';
 
+/** The message of every call on a disposed model (native/bindings/model_job_lock.h throws the same). */
+export const DISPOSED_MODEL_MESSAGE = 'this model was disposed; create or load a new one';
+
 export interface NativeBatch {
   shape: [number, number];
   inputIds: Int32Array | BigInt64Array;
@@ -140,6 +143,12 @@ export interface NativeModel {
   /** Every parameter and buffer takes root's values. */
   broadcastParameters(root?: number): Promise<void>;
   gradientSyncStats(): GradientSyncStats | null;
+  /**
+   * After the calls already made: frees the parameters, gradients, optimizer and loss scaler
+   * state and the process group attachment (CUDA: the cached blocks too). Every other method
+   * fails afterwards with DISPOSED_MODEL_MESSAGE; disposing again does nothing more.
+   */
+  dispose(): Promise<void>;
 }
 
 export interface NativeProcessGroupOptions {
@@ -183,6 +192,8 @@ export interface NativeAddon {
   NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
   buildInfo(): NativeBuildInfo;
   setNumThreads(n: number): void;
+  /** The hidden_act names the native model supports (its activation table), frozen. */
+  readonly activations: readonly string[];
   manualSeed(seed: number): Promise<void>;
   /** The CPU dropout mask the encoder would draw next (0 or 1 / (1 - p)); for tests. */
   dropoutMask(count: number, p: number): Promise<Float32Array>;

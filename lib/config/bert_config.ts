@@ -1,6 +1,8 @@
 // Hugging Face BertConfig (config.json): read, validated field by field, written back with the
-// fields we do not interpret preserved.
+// fields we do not interpret preserved. The defaults live here only (the native model takes every
+// field from nativeConfig()); the hidden_act names live in native only (its activation table).
 import * as fs from 'fs';
+import { native } from '../native';
 
 export interface BertConfig {
   model_type: 'bert';
@@ -56,7 +58,6 @@ const INTEGER_FIELDS = [
   'pad_token_id',
 ] as const;
 const NUMBER_FIELDS = ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'initializer_range', 'layer_norm_eps'] as const;
-const ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'relu', 'silu', 'swish', 'tanh'];
 const PROBLEM_TYPES = ['regression', 'single_label_classification', 'multi_label_classification'];
 const KNOWN = new Set<string>([
   ...INTEGER_FIELDS,
@@ -105,8 +106,9 @@ export function parseBertConfig(raw: unknown, source = 'config'): BertConfig {
     if (config[f] < 0 || config[f] >= 1) fail(f, 'must be in [0, 1)');
   }
   if (o.hidden_act !== undefined) {
-    if (typeof o.hidden_act !== 'string' || !ACTIVATIONS.includes(o.hidden_act)) {
-      fail('hidden_act', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.hidden_act)}`);
+    const activations = native().activations;
+    if (typeof o.hidden_act !== 'string' || !activations.includes(o.hidden_act)) {
+      fail('hidden_act', `must be one of ${activations.join(', ')}, got ${JSON.stringify(o.hidden_act)}`);
     }
     config.hidden_act = o.hidden_act as string;
   }
@@ -194,7 +196,7 @@ export function bertConfigToJson(config: BertConfig): Record<string, unknown> {
   return out;
 }
 
-/** The fields the native model reads. */
+/** Every field the native model reads (it has no defaults and refuses a config lacking one); null is HF's None. */
 export function nativeConfig(config: BertConfig): Record<string, unknown> {
   return {
     vocab_size: config.vocab_size,
@@ -211,7 +213,7 @@ export function nativeConfig(config: BertConfig): Record<string, unknown> {
     layer_norm_eps: config.layer_norm_eps,
     pad_token_id: config.pad_token_id,
     num_labels: config.num_labels,
-    classifier_dropout: config.classifier_dropout ?? undefined,
-    problem_type: config.problem_type ?? undefined,
+    classifier_dropout: config.classifier_dropout,
+    problem_type: config.problem_type,
   };
 }

@@ -7,6 +7,7 @@ import type { NamedTensor } from '../io/named_tensor';
 import { writeFileAtomic } from '../io/atomic_write';
 import { writeSafetensors } from '../io/safetensors';
 import {
+  DISPOSED_MODEL_MESSAGE,
   native,
   type ForwardBackwardOptions,
   type ForwardOptions,
@@ -111,6 +112,8 @@ export class BertModel {
   private readonly handle: NativeModel;
   // Calls run one after another in the order they were made: native runs one job per model.
   private queue: Promise<unknown> = Promise.resolve();
+  // Set by dispose(): every later call rejects.
+  private disposal: Promise<void> | undefined;
 
   private constructor(config: BertConfig, task: BertTask, options: ModelOptions) {
     if (!(task in TASK_ARCHITECTURES)) {
@@ -160,12 +163,28 @@ export class BertModel {
   }
 
   info(): NativeModelInfo {
+    this.requireLive();
     return this.handle.info();
   }
 
   /** Parameter names (HF state_dict keys) and shapes. */
   parameterShapes(): Map<string, number[]> {
-    return new Map(this.handle.info().parameters.map((p) => [p.name, p.shape]));
+    return new Map(this.info().parameters.map((p) => [p.name, p.shape]));
+  }
+
+  /**
+   * Frees the model's native memory now rather than at garbage collection: parameters, gradients,
+   * optimizer and loss scaler state, the process group attachment (on CUDA, the freed blocks go
+   * back to the device). Calls already made finish first; every later call rejects. Disposing
+   * again returns the same promise. `await using model = ...` disposes at the end of the scope.
+   */
+  dispose(): Promise<void> {
+    this.disposal ??= this.queue.then(() => this.handle.dispose());
+    return this.disposal;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 
   /** Loads named tensors by HF name rules; returns the missing / unexpected / mismatched keys report. */
@@ -195,6 +214,7 @@ export class BertModel {
   }
 
   async loadWeightsFile(file: string, options: LoadOptions = {}): Promise<LoadReport> {
+    this.requireLive();
     return this.loadWeights(readWeights(file), { ...options, source: file });
   }
 
@@ -208,6 +228,7 @@ export class BertModel {
    * and the tokenizer's files when one is given.
    */
   async savePretrained(dir: string, options: { tokenizer?: BertTokenizer } = {}): Promise<void> {
+    this.requireLive();
     fs.mkdirSync(dir, { recursive: true });
     const tensors = await this.stateDict();
     writeSafetensors(path.join(dir, SAFETENSORS_NAME), tensors, { format: 'pt' });
@@ -325,7 +346,12 @@ export class BertModel {
     return this.enqueue(async () => this.handle.setTraining(false));
   }
 
+  private requireLive(): void {
+    if (this.disposal) throw new Error(DISPOSED_MODEL_MESSAGE);
+  }
+
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    if (this.disposal) return Promise.reject(new Error(DISPOSED_MODEL_MESSAGE));
     const next = this.queue.then(job, job);
     this.queue = next.catch(() => undefined);
     return next;

@@ -1,6 +1,6 @@
 // Registers the addon's exports: the NativeModel and NativeProcessGroup classes, process-wide
-// libtorch settings and random state. Every export is registered behind the exception guard
-// (common/js_guard.h).
+// libtorch settings and random state, and the names config.hidden_act may take. Every function
+// is registered behind the exception guard (common/js_guard.h).
 #include <ATen/Parallel.h>
 #include <napi.h>
 #include <torch/torch.h>
@@ -11,6 +11,7 @@
 #include "bindings/process_group_binding.h"
 #include "bindings/rng_binding.h"
 #include "common/js_guard.h"
+#include "model/activations.h"
 
 #ifndef BERTRUN_TORCH_VERSION
 #define BERTRUN_TORCH_VERSION "unknown"
@@ -48,6 +49,15 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The supported hidden_act names (model/activations.h), a frozen array.
+Napi::Array ActivationNames(Napi::Env env) {
+  auto names = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const auto& name : activation_names()) names.Set(i++, name);
+  names.Freeze();
+  return names;
+}
+
 }  // namespace
 }  // namespace bertrun
 
@@ -58,6 +68,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeProcessGroup", ProcessGroupBinding::Define(env));
     exports.Set("buildInfo", guarded_function<&BuildInfo>(env, "buildInfo"));
     exports.Set("setNumThreads", guarded_function<&SetNumThreads>(env, "setNumThreads"));
+    exports.Set("activations", ActivationNames(env));
     register_rng_functions(env, exports);
     return exports;
   });

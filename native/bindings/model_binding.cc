@@ -9,53 +9,64 @@
 #include "bindings/process_group_binding.h"
 #include "common/async_job.h"
 #include "common/autocast_guard.h"
+#include "common/memory_release.h"
 
 namespace bertrun {
 
 namespace {
 
-int64_t int_field(const Napi::Object& o, const char* key, int64_t fallback) {
+// Every field the model reads must be there: its defaults live in lib/config/bert_config.ts
+// (nativeConfig() sends them all), so a missing one is a bug on the caller's side, not a default.
+Napi::Value required_field(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (v.IsUndefined())
+    throw std::invalid_argument(std::string("NativeModel: config.") + key +
+                                " is missing (the native model takes every field nativeConfig() in "
+                                "lib/config/bert_config.ts sends; it has no defaults of its own)");
+  return v;
+}
+
+double number_field(const Napi::Object& o, const char* key) {
+  Napi::Value v = required_field(o, key);
   if (!v.IsNumber()) throw std::invalid_argument(std::string("config.") + key + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t int_field(const Napi::Object& o, const char* key) {
+  double d = number_field(o, key);
   if (d != static_cast<double>(static_cast<int64_t>(d)))
     throw std::invalid_argument(std::string("config.") + key + " must be an integer");
   return static_cast<int64_t>(d);
 }
 
-double number_field(const Napi::Object& o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
-  if (!v.IsNumber()) throw std::invalid_argument(std::string("config.") + key + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-std::string string_field(const Napi::Object& o, const char* key, const std::string& fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+std::string string_field(const Napi::Object& o, const char* key) {
+  Napi::Value v = required_field(o, key);
   if (!v.IsString()) throw std::invalid_argument(std::string("config.") + key + " must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 
+// A field HF allows to be None: present, and null or a value.
+bool is_null_field(const Napi::Object& o, const char* key) { return required_field(o, key).IsNull(); }
+
 BertConfig config_from_js(const Napi::Object& o) {
   BertConfig c;
-  c.vocab_size = int_field(o, "vocab_size", c.vocab_size);
-  c.hidden_size = int_field(o, "hidden_size", c.hidden_size);
-  c.num_hidden_layers = int_field(o, "num_hidden_layers", c.num_hidden_layers);
-  c.num_attention_heads = int_field(o, "num_attention_heads", c.num_attention_heads);
-  c.intermediate_size = int_field(o, "intermediate_size", c.intermediate_size);
-  c.hidden_act = string_field(o, "hidden_act", c.hidden_act);
-  c.hidden_dropout_prob = number_field(o, "hidden_dropout_prob", c.hidden_dropout_prob);
-  c.attention_probs_dropout_prob = number_field(o, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
-  c.max_position_embeddings = int_field(o, "max_position_embeddings", c.max_position_embeddings);
-  c.type_vocab_size = int_field(o, "type_vocab_size", c.type_vocab_size);
-  c.initializer_range = number_field(o, "initializer_range", c.initializer_range);
-  c.layer_norm_eps = number_field(o, "layer_norm_eps", c.layer_norm_eps);
-  c.pad_token_id = int_field(o, "pad_token_id", c.pad_token_id);
-  c.num_labels = int_field(o, "num_labels", c.num_labels);
-  c.classifier_dropout = number_field(o, "classifier_dropout", c.classifier_dropout);
-  c.problem_type = string_field(o, "problem_type", c.problem_type);
+  c.vocab_size = int_field(o, "vocab_size");
+  c.hidden_size = int_field(o, "hidden_size");
+  c.num_hidden_layers = int_field(o, "num_hidden_layers");
+  c.num_attention_heads = int_field(o, "num_attention_heads");
+  c.intermediate_size = int_field(o, "intermediate_size");
+  c.hidden_act = string_field(o, "hidden_act");
+  c.hidden_dropout_prob = number_field(o, "hidden_dropout_prob");
+  c.attention_probs_dropout_prob = number_field(o, "attention_probs_dropout_prob");
+  c.max_position_embeddings = int_field(o, "max_position_embeddings");
+  c.type_vocab_size = int_field(o, "type_vocab_size");
+  c.initializer_range = number_field(o, "initializer_range");
+  c.layer_norm_eps = number_field(o, "layer_norm_eps");
+  c.pad_token_id = int_field(o, "pad_token_id");
+  c.num_labels = int_field(o, "num_labels");
+  // null: HF's None, the classifier uses hidden_dropout_prob.
+  c.classifier_dropout = is_null_field(o, "classifier_dropout") ? -1.0 : number_field(o, "classifier_dropout");
+  c.problem_type = is_null_field(o, "problem_type") ? std::string() : string_field(o, "problem_type");
   return c;
 }
 
@@ -100,29 +111,30 @@ NamedTensors output_copies(const NamedTensors& tensors) {
 
 Napi::Function ModelBinding::Define(Napi::Env env) {
   return DefineClass(env, "NativeModel",
-                     {GuardedMethod<&ModelBinding::Info>("info"),
-                      GuardedMethod<&ModelBinding::SetTraining>("setTraining"),
-                      GuardedMethod<&ModelBinding::SetMixedPrecision>("setMixedPrecision"),
-                      GuardedMethod<&ModelBinding::SetGradientCheckpointing>("setGradientCheckpointing"),
-                      GuardedMethod<&ModelBinding::ConfigureGradScaler>("configureGradScaler"),
-                      GuardedMethod<&ModelBinding::GetGradScalerState>("getGradScalerState"),
-                      GuardedMethod<&ModelBinding::LoadGradScalerState>("loadGradScalerState"),
-                      GuardedMethod<&ModelBinding::Forward>("forward"),
-                      GuardedMethod<&ModelBinding::ForwardBackward>("forwardBackward"),
-                      GuardedMethod<&ModelBinding::TakeLoss>("takeLoss"),
-                      GuardedMethod<&ModelBinding::ClipGradNorm>("clipGradNorm"),
-                      GuardedMethod<&ModelBinding::ConfigureOptimizer>("configureOptimizer"),
-                      GuardedMethod<&ModelBinding::Step>("step"),
-                      GuardedMethod<&ModelBinding::ZeroGrad>("zeroGrad"),
-                      GuardedMethod<&ModelBinding::GetGradients>("getGradients"),
-                      GuardedMethod<&ModelBinding::SetGradients>("setGradients"),
-                      GuardedMethod<&ModelBinding::GetStateDict>("getStateDict"),
-                      GuardedMethod<&ModelBinding::LoadStateDict>("loadStateDict"),
-                      GuardedMethod<&ModelBinding::GetOptimizerState>("getOptimizerState"),
-                      GuardedMethod<&ModelBinding::LoadOptimizerState>("loadOptimizerState"),
-                      GuardedMethod<&ModelBinding::AttachProcessGroup>("attachProcessGroup"),
-                      GuardedMethod<&ModelBinding::BroadcastParameters>("broadcastParameters"),
-                      GuardedMethod<&ModelBinding::GradientSyncStats>("gradientSyncStats")});
+                     {LiveMethod<&ModelBinding::Info>("info"),
+                      LiveMethod<&ModelBinding::SetTraining>("setTraining"),
+                      LiveMethod<&ModelBinding::SetMixedPrecision>("setMixedPrecision"),
+                      LiveMethod<&ModelBinding::SetGradientCheckpointing>("setGradientCheckpointing"),
+                      LiveMethod<&ModelBinding::ConfigureGradScaler>("configureGradScaler"),
+                      LiveMethod<&ModelBinding::GetGradScalerState>("getGradScalerState"),
+                      LiveMethod<&ModelBinding::LoadGradScalerState>("loadGradScalerState"),
+                      LiveMethod<&ModelBinding::Forward>("forward"),
+                      LiveMethod<&ModelBinding::ForwardBackward>("forwardBackward"),
+                      LiveMethod<&ModelBinding::TakeLoss>("takeLoss"),
+                      LiveMethod<&ModelBinding::ClipGradNorm>("clipGradNorm"),
+                      LiveMethod<&ModelBinding::ConfigureOptimizer>("configureOptimizer"),
+                      LiveMethod<&ModelBinding::Step>("step"),
+                      LiveMethod<&ModelBinding::ZeroGrad>("zeroGrad"),
+                      LiveMethod<&ModelBinding::GetGradients>("getGradients"),
+                      LiveMethod<&ModelBinding::SetGradients>("setGradients"),
+                      LiveMethod<&ModelBinding::GetStateDict>("getStateDict"),
+                      LiveMethod<&ModelBinding::LoadStateDict>("loadStateDict"),
+                      LiveMethod<&ModelBinding::GetOptimizerState>("getOptimizerState"),
+                      LiveMethod<&ModelBinding::LoadOptimizerState>("loadOptimizerState"),
+                      LiveMethod<&ModelBinding::AttachProcessGroup>("attachProcessGroup"),
+                      LiveMethod<&ModelBinding::BroadcastParameters>("broadcastParameters"),
+                      LiveMethod<&ModelBinding::GradientSyncStats>("gradientSyncStats"),
+                      GuardedMethod<&ModelBinding::Dispose>("dispose")});
 }
 
 // new NativeModel(config, task, { device, seed })
@@ -224,18 +236,15 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
   options.output_attentions = bool_option(info[1], "outputAttentions", false);
   options.skip_padding = bool_option(info[1], "skipPadding", true);
   auto result = std::make_shared<Result>();
-  auto model = model_;
-  auto device = device_;
-  auto lock = lock_;
   return AsyncJob::Start(
       env, Value(),
       [=] {
-        auto held = lock.hold();
-        validate_batch(*batch, *model);
-        auto on_device = batch_to_device(*batch, device);
+        auto held = lock_.hold();
+        validate_batch(*batch, *model_);
+        auto on_device = batch_to_device(*batch, device_);
         torch::NoGradGuard no_grad;
-        AutocastGuard autocast(device.type(), autocast_dtype_);
-        auto out = model->forward(on_device.inputs, on_device.labels, options);
+        AutocastGuard autocast(device_.type(), autocast_dtype_);
+        auto out = model_->forward(on_device.inputs, on_device.labels, options);
         if (out.loss.defined()) result->loss = out.loss.to(torch::kCPU, torch::kFloat64);
         result->outputs = output_copies(out.tensors);
       },
@@ -370,6 +379,31 @@ Napi::Value ModelBinding::GradientSyncStats(const Napi::CallbackInfo& info) {
   o.Set("exposedWaitMs", Napi::Number::New(env, s.exposed_wait_ms));
   o.Set("bucketsDoneBeforeWait", Napi::Number::New(env, static_cast<double>(s.buckets_done_before_wait)));
   return o;
+}
+
+// dispose() -> Promise<void>: after the jobs already queued, drops every tensor this model holds
+// (parameters and their gradients, optimizer and loss scaler state, the running loss, the DDP
+// buckets and hooks, the process group reference) and gives the freed memory back to the system
+// (common/memory_release.h). Every later call fails with kDisposedModel; disposing again settles
+// after the first disposal and does nothing more.
+Napi::Value ModelBinding::Dispose(const Napi::CallbackInfo& info) {
+  lock_.mark_disposed();
+  return AsyncJob::Start(
+      info.Env(), Value(),
+      [=] {
+        bool first = false;
+        auto held = lock_.hold_to_release(&first);
+        if (!first) return;
+        gradient_sync_.reset();  // its hooks and buckets first: they refer to the parameters
+        group_.reset();
+        optimizer_.reset();
+        scaler_.reset();
+        loss_sum_ = torch::Tensor();
+        loss_count_ = 0;
+        model_.reset();
+        return_freed_memory(device_);
+      },
+      nullptr);
 }
 
 }  // namespace bertrun

@@ -1,5 +1,6 @@
 // The JS class `NativeModel`: one BERT task model on one device, with its optimizer.
 // Every computing method returns a Promise and runs on the compute thread; one job at a time.
+// dispose() frees all of it; every other method fails afterwards.
 // model_binding.cc: the class, construction, modes, forward/backward and DDP wiring;
 // model_training_state_binding.cc: optimizer, loss scaler, step, and state export/import.
 #pragma once
@@ -25,6 +26,18 @@ class ModelBinding : public GuardedObjectWrap<ModelBinding> {
   explicit ModelBinding(const Napi::CallbackInfo& info);
 
  private:
+  // A method of a live model, registered behind the guard: after dispose() it fails at its entry
+  // with kDisposedModel (bindings/model_job_lock.h).
+  template <Method method>
+  static Napi::ClassPropertyDescriptor<ModelBinding> LiveMethod(const char* name) {
+    return GuardedMethod<&ModelBinding::CallLive<method>>(name);
+  }
+  template <Method method>
+  Napi::Value CallLive(const Napi::CallbackInfo& info) {
+    lock_.require_live();
+    return (this->*method)(info);
+  }
+
   // model_binding.cc
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value SetTraining(const Napi::CallbackInfo& info);
@@ -36,6 +49,7 @@ class ModelBinding : public GuardedObjectWrap<ModelBinding> {
   Napi::Value AttachProcessGroup(const Napi::CallbackInfo& info);
   Napi::Value BroadcastParameters(const Napi::CallbackInfo& info);
   Napi::Value GradientSyncStats(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   // model_training_state_binding.cc
   Napi::Value ConfigureOptimizer(const Napi::CallbackInfo& info);

@@ -1,6 +1,7 @@
 #include "model/bert.h"
 
 #include "model/activation_checkpoint.h"
+#include "model/activations.h"
 #include "model/dropout.h"
 
 #include <cmath>
@@ -28,23 +29,11 @@ void validate(const BertConfig& c) {
   require(c.attention_probs_dropout_prob >= 0 && c.attention_probs_dropout_prob < 1,
           "attention_probs_dropout_prob must be in [0, 1)");
   require(c.pad_token_id >= 0 && c.pad_token_id < c.vocab_size, "pad_token_id must be in [0, vocab_size)");
-  require(
-      is_supported_activation(c.hidden_act),
-      "hidden_act '" + c.hidden_act + "' is not supported (use gelu, gelu_new, gelu_pytorch_tanh, relu, silu or tanh)");
-}
-
-bool is_supported_activation(const std::string& name) {
-  return name == "gelu" || name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "relu" ||
-         name == "silu" || name == "swish" || name == "tanh";
-}
-
-torch::Tensor activation(const std::string& name, const torch::Tensor& x) {
-  if (name == "gelu") return torch::gelu(x);  // exact, erf-based
-  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return torch::gelu(x, "tanh");
-  if (name == "relu") return torch::relu(x);
-  if (name == "silu" || name == "swish") return torch::silu(x);
-  if (name == "tanh") return torch::tanh(x);
-  throw std::invalid_argument("unsupported hidden_act '" + name + "'");
+  try {
+    find_activation(c.hidden_act);
+  } catch (const std::invalid_argument& e) {
+    require(false, e.what());
+  }
 }
 
 static torch::nn::LayerNorm make_layer_norm(const BertConfig& c) {
@@ -135,13 +124,11 @@ torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const Toke
   return output(self(hidden, layout, additive_mask, attention_probs, first_token_only), residual);
 }
 
-BertIntermediateImpl::BertIntermediateImpl(const BertConfig& c) : hidden_act(c.hidden_act) {
+BertIntermediateImpl::BertIntermediateImpl(const BertConfig& c) : activation(find_activation(c.hidden_act)) {
   dense = register_module("dense", torch::nn::Linear(c.hidden_size, c.intermediate_size));
 }
 
-torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) {
-  return activation(hidden_act, dense(hidden));
-}
+torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& hidden) { return activation(dense(hidden)); }
 
 BertLayerImpl::BertLayerImpl(const BertConfig& c) {
   attention = register_module("attention", BertAttention(c));

@@ -6,14 +6,11 @@
 #include <optional>
 #include <vector>
 
+#include "model/activations.h"
 #include "model/config.h"
 #include "model/token_layout.h"
 
 namespace bertrun {
-
-// Applies config.hidden_act ("gelu", "gelu_new", "relu", ...).
-torch::Tensor activation(const std::string& name, const torch::Tensor& x);
-bool is_supported_activation(const std::string& name);
 
 struct BertEmbeddingsImpl : torch::nn::Module {
   explicit BertEmbeddingsImpl(const BertConfig& config);
@@ -67,7 +64,7 @@ struct BertIntermediateImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& hidden);
 
   torch::nn::Linear dense{nullptr};
-  std::string hidden_act;
+  ActivationFunction activation;  // config.hidden_act's
 };
 TORCH_MODULE(BertIntermediate);
 

@@ -1,27 +1,30 @@
-// The subset of Hugging Face's BertConfig that shapes the network. Parsed from config.json in
-// TypeScript (lib/config/bert_config.ts) and handed over field by field.
+// The subset of Hugging Face's BertConfig that shapes the network. Its defaults live in one
+// place, lib/config/bert_config.ts (BERT_DEFAULTS), which parses config.json and hands every
+// field over (nativeConfig()); the binding refuses a config that lacks one. So the members here
+// have no defaults of their own: they start zeroed, which no valid config is.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace bertrun {
 
 struct BertConfig {
-  int64_t vocab_size = 30522;
-  int64_t hidden_size = 768;
-  int64_t num_hidden_layers = 12;
-  int64_t num_attention_heads = 12;
-  int64_t intermediate_size = 3072;
-  std::string hidden_act = "gelu";
-  double hidden_dropout_prob = 0.1;
-  double attention_probs_dropout_prob = 0.1;
-  int64_t max_position_embeddings = 512;
-  int64_t type_vocab_size = 2;
-  double initializer_range = 0.02;
-  double layer_norm_eps = 1e-12;
-  int64_t pad_token_id = 0;
-  int64_t num_labels = 2;
+  int64_t vocab_size{};
+  int64_t hidden_size{};
+  int64_t num_hidden_layers{};
+  int64_t num_attention_heads{};
+  int64_t intermediate_size{};
+  std::string hidden_act;  // one of the names in model/activations.h
+  double hidden_dropout_prob{};
+  double attention_probs_dropout_prob{};
+  int64_t max_position_embeddings{};
+  int64_t type_vocab_size{};
+  double initializer_range{};
+  double layer_norm_eps{};
+  int64_t pad_token_id{};
+  int64_t num_labels{};
   // Negative means "use hidden_dropout_prob", as HF's classifier_dropout=None does.
-  double classifier_dropout = -1.0;
+  double classifier_dropout{};
   // "", "regression", "single_label_classification" or "multi_label_classification".
   std::string problem_type;
 };

@@ -69,6 +69,7 @@ TaskModel::TaskModel(Task task, const BertConfig& config)
           "LayerNorm",
           torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
       mlm_bias_ = predictions->register_parameter("bias", torch::zeros({config.vocab_size}));
+      mlm_transform_activation_ = find_activation(config.hidden_act);
       break;
     }
     case Task::Base:
@@ -78,7 +79,7 @@ TaskModel::TaskModel(Task task, const BertConfig& config)
 }
 
 torch::Tensor TaskModel::masked_lm_logits(const torch::Tensor& hidden) {
-  auto x = mlm_transform_norm_(activation(config_.hidden_act, mlm_transform_dense_(hidden)));
+  auto x = mlm_transform_norm_(mlm_transform_activation_(mlm_transform_dense_(hidden)));
   return F::linear(x, bert_->embeddings->word_embeddings->weight, mlm_bias_);
 }
 

@@ -72,6 +72,7 @@ class TaskModel : public torch::nn::Module {
   std::shared_ptr<torch::nn::Module> cls_;
   torch::nn::Linear mlm_transform_dense_{nullptr};
   torch::nn::LayerNorm mlm_transform_norm_{nullptr};
+  ActivationFunction mlm_transform_activation_ = nullptr;  // config.hidden_act's, as HF's transform
   torch::Tensor mlm_bias_;
   double classifier_dropout_;
 };

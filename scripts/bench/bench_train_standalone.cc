@@ -27,6 +27,17 @@ int main(int argc, char** argv) {
   config.intermediate_size = arg(4);
   config.vocab_size = arg(5);
   config.num_labels = 2;
+  // The rest as Hugging Face's BertConfig defaults (what bench-train.js's bertrun model gets from
+  // lib/config/bert_config.ts): the native struct has no defaults of its own.
+  config.hidden_act = "gelu";
+  config.hidden_dropout_prob = 0.1;
+  config.attention_probs_dropout_prob = 0.1;
+  config.max_position_embeddings = 512;
+  config.type_vocab_size = 2;
+  config.initializer_range = 0.02;
+  config.layer_norm_eps = 1e-12;
+  config.pad_token_id = 0;
+  config.classifier_dropout = -1;  // none: the hidden dropout
   const int64_t batch = arg(6), seq = arg(7), steps = arg(8), warmup = arg(9);
   at::set_num_threads(static_cast<int>(arg(10)));
   torch::manual_seed(0);
