@@ -181,7 +181,7 @@ async function main() {
     // Half the attempts are killed at a random moment of their training loop, within a window short
     // enough that the run needs every restart to finish; the others wait for a checkpoint being
     // written or deleted and are killed right there.
-    const window = (3 * reference.trainingSeconds) / kills;
+    const window = reference.trainingSeconds / kills;
     for (;;) {
       const duringSave = random(1) < 0.5;
       const deadline = random(window) * 1000;

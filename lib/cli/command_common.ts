@@ -11,7 +11,8 @@ import type { BertTokenizer } from '../tokenization';
 import type { RunFingerprint } from '../training/run_fingerprint';
 import { resolveTrainingArguments, TRAINING_ARGUMENTS, type TrainingArguments } from '../config/training_arguments';
 import type { Trainer, TrainResult } from '../training/trainer';
-import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
+import { formatHelp, parseFlagsWithSources, type FlagSchema, type FlagValues } from './flags';
+import { readRememberedSettings, settingsLocation } from './remembered_settings';
 
 /** A non-empty string flag, or undefined. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -89,16 +90,28 @@ export interface CommandStart {
 /**
  * Parses the flags (printing the help and returning undefined for --help) and decides what to do
  * and where: `bertrun train` implies --do_train, eval --do_eval, predict --do_predict, as in HF's scripts.
+ * For eval and predict, the settings a model directory fine-tuned for `task` remembers (see
+ * remembered_settings.ts) stand in for the flags' defaults; the command line and --config still win.
  * Started by a launcher (WORLD_SIZE > 1), it joins the process group; `--device cuda` then means
  * this worker's GPU, cuda:LOCAL_RANK.
  */
-export async function startCommand(command: Command, argv: readonly string[], schema: FlagSchema, usage: string): Promise<CommandStart | undefined> {
+export async function startCommand(
+  command: Command,
+  argv: readonly string[],
+  schema: FlagSchema,
+  usage: string,
+  task?: string,
+): Promise<CommandStart | undefined> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(formatHelp(`usage: bertrun ${command} ${usage}`, schema));
     return undefined;
   }
-  const flags = parseFlags([...argv], schema);
+  let { values: flags, fromDefaults: remembered } = parseFlagsWithSources([...argv], schema);
   const modelDir = str(flags.model_name_or_path);
+  const settings = command !== 'train' && modelDir ? readRememberedSettings(modelDir) : undefined;
+  if (modelDir && settings && settings.task === task) {
+    ({ values: flags, fromDefaults: remembered } = parseFlagsWithSources([...argv], schema, { values: settings, source: settingsLocation(modelDir) }));
+  }
   if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
   const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : newResultsDir(modelDir, command));
   if (!outputDir) throw new Error('--output_dir is required for training');
@@ -113,6 +126,10 @@ export async function startCommand(command: Command, argv: readonly string[], sc
         ...(args.ddp_backend ? { backend: args.ddp_backend } : {}),
       })
     : undefined;
+  if (modelDir && remembered.length > 0 && (distributed?.isMain ?? true)) {
+    const listed = remembered.map((name) => `--${name} ${Array.isArray(flags[name]) ? (flags[name] as unknown[]).join(',') : String(flags[name])}`);
+    console.error(`settings remembered in ${settingsLocation(modelDir)}: ${listed.join(' ')} (a flag on the command line or in --config overrides them)`);
+  }
   if (!str(flags.output_dir) && (distributed?.isMain ?? true)) {
     fs.mkdirSync(outputDir, { recursive: true });
     console.error(`no --output_dir: ${command} results go to ${outputDir}`);

@@ -73,7 +73,8 @@ function convert(schema: FlagSchema, name: string, value: unknown, where: string
   }
 }
 
-function readConfigFile(file: string): Record<string, unknown> {
+/** The argument names and values of a --config file (JSON, or YAML by extension). */
+export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -92,8 +93,32 @@ function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Parses argv (without the command name) against a schema; defaults fill what is not given. */
-export function parseFlags(argv: readonly string[], schema: FlagSchema): FlagValues {
+/**
+ * Values that stand in for the schema's defaults (a model directory's remembered settings): they
+ * lose to the command line and to --config. `source` names them in errors; names not in the
+ * schema are ignored.
+ */
+export interface FlagDefaults {
+  values: Readonly<Record<string, unknown>>;
+  source: string;
+}
+
+/** Parsed flags, and which of the {@link FlagDefaults} were used (neither the command line nor --config set them). */
+export interface ParsedFlags {
+  values: FlagValues;
+  fromDefaults: string[];
+}
+
+/**
+ * Parses argv (without the command name) against a schema; defaults fill what is not given.
+ * Precedence: command line, then --config, then `defaults`, then the schema's defaults.
+ */
+export function parseFlags(argv: readonly string[], schema: FlagSchema, defaults?: FlagDefaults): FlagValues {
+  return parseFlagsWithSources(argv, schema, defaults).values;
+}
+
+/** {@link parseFlags}, also saying which of `defaults` were used. */
+export function parseFlagsWithSources(argv: readonly string[], schema: FlagSchema, defaults?: FlagDefaults): ParsedFlags {
   const fromCli: FlagValues = {};
   let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -145,7 +170,12 @@ export function parseFlags(argv: readonly string[], schema: FlagSchema): FlagVal
   }
   const out: FlagValues = {};
   for (const [name, spec] of Object.entries(schema)) if (spec.default !== undefined) out[name] = spec.default;
-  return { ...out, ...fromFile, ...fromCli };
+  const given: FlagValues = {};
+  for (const [key, value] of Object.entries(defaults?.values ?? {})) {
+    const name = value === null || value === undefined ? undefined : canonical(schema, key);
+    if (name && !(name in fromFile) && !(name in fromCli)) given[name] = convert(schema, name, value, defaults?.source ?? 'defaults');
+  }
+  return { values: { ...out, ...given, ...fromFile, ...fromCli }, fromDefaults: Object.keys(given) };
 }
 
 /** Readable --help text: one flag per line, grouped as declared. */

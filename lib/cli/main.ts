@@ -2,6 +2,8 @@
 // `bertrun <command> [flags]`: one file per command; this one only dispatches.
 import { writeTorchrunErrorFile } from '../distributed/torchrun_error_file';
 import { envReport } from './env_command';
+import { readConfigFile } from './flags';
+import { rememberedTask } from './remembered_settings';
 import { packageRoot } from '../package_root';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -32,7 +34,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
     case 'predict':
       return async (argv) => {
         const { runTask } = await import('./task_runner');
-        const task = taskOf(argv);
+        const task = taskOf(argv, name !== 'train');
         if (task === 'question-answering') return runTask((await import('./tasks/question_answering_task')).QUESTION_ANSWERING, name, argv);
         if (task === 'token-classification') return runTask((await import('./tasks/token_classification_task')).TOKEN_CLASSIFICATION, name, argv);
         return runTask((await import('./tasks/text_classification_task')).TEXT_CLASSIFICATION, name, argv);
@@ -42,14 +44,37 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   }
 }
 
-/** The --task flag's value (checked against the choices when the command parses its flags). */
-function taskOf(argv: readonly string[]): string {
+/**
+ * The task: --task (on the command line, then in --config); for eval and predict, else the task the
+ * model directory was fine-tuned for (config.json task_specific_params.bertrun.task); else
+ * text-classification. The value is checked against the choices when the command parses its flags.
+ */
+function taskOf(argv: readonly string[], fromModel: boolean): string {
+  const given = flagValue(argv, 'task');
+  if (given !== undefined) return given;
+  const configFile = flagValue(argv, 'config');
+  let fromFile: Record<string, unknown> = {};
+  try {
+    if (configFile) fromFile = Object.fromEntries(Object.entries(readConfigFile(configFile)).map(([k, v]) => [k.replace(/-/g, '_'), v]));
+  } catch {
+    // the command reports an unreadable --config file when it parses its flags
+  }
+  if (typeof fromFile.task === 'string') return fromFile.task;
+  const modelDir = flagValue(argv, 'model_name_or_path') ?? (typeof fromFile.model_name_or_path === 'string' ? fromFile.model_name_or_path : undefined);
+  return (fromModel && modelDir ? rememberedTask(modelDir) : undefined) ?? 'text-classification';
+}
+
+/** The value of `--name V` or `--name=V` (snake_case or kebab-case), or undefined. */
+function flagValue(argv: readonly string[], name: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--task') return argv[i + 1] ?? '';
-    if (a.startsWith('--task=')) return a.slice('--task='.length);
+    if (!a.startsWith('--')) continue;
+    const eq = a.indexOf('=');
+    const flag = a.slice(2, eq >= 0 ? eq : undefined).replace(/-/g, '_');
+    if (flag !== name) continue;
+    return eq >= 0 ? a.slice(eq + 1) : (argv[i + 1] ?? '');
   }
-  return 'text-classification';
+  return undefined;
 }
 
 /** package.json's version, as `npm ls` would show it. */

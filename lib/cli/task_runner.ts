@@ -6,8 +6,11 @@ import type { TextFeature } from '../data/loader/collate';
 import { BertModel, type BertTask } from '../models/bert_model';
 import { BertTokenizer } from '../tokenization';
 import { Trainer, type ComputeMetrics, type Predictions } from '../training/trainer';
+import { formatMetrics, trainMetrics } from '../training/metrics_summary';
 import { runSources, startCommand, str, trainAndRecord, writeAllResults, writeEvalResults, type Command, type CommandStart } from './command_common';
 import type { FlagSchema, FlagValues } from './flags';
+import { maxPositionEmbeddings, rememberSettings } from './remembered_settings';
+import type { TASKS } from './training_flags';
 
 /** What a task has once the model is loaded. */
 export interface TaskContext {
@@ -28,6 +31,8 @@ export interface TaskEvalSplit {
 }
 
 export interface Task<Data> {
+  /** The --task value that selects it. */
+  name: (typeof TASKS)[number];
   modelTask: BertTask;
   flags: FlagSchema;
   usage: string;
@@ -35,6 +40,12 @@ export interface Task<Data> {
   load(start: CommandStart): Promise<Data>;
   /** config.json overrides for the model (labels). */
   modelConfig?(data: Data): Partial<BertConfig>;
+  /**
+   * The data settings a training run saves with the model (flag names to values; undefined ones
+   * are left out), to be the defaults of a later eval / predict on it. max_seq_length and task
+   * are added by the runner.
+   */
+  rememberedSettings?(data: Data): Record<string, unknown>;
   /** The training file (its hash goes into the run fingerprint). */
   trainFile(data: Data): string | undefined;
   trainFeatures(data: Data, context: TaskContext): Promise<TextFeature[] | undefined>;
@@ -48,13 +59,22 @@ export interface Task<Data> {
 }
 
 export async function runTask<Data>(task: Task<Data>, command: Command, argv: string[]): Promise<void> {
-  const start = await startCommand(command, argv, task.flags, task.usage);
+  const start = await startCommand(command, argv, task.flags, task.usage, task.name);
   if (!start) return;
   const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = start;
 
   const data = await task.load(start);
   const tokenizer = await BertTokenizer.fromDirectory(str(flags.tokenizer_name) ?? modelDir);
-  const config = task.modelConfig?.(data);
+  // Trained models (final and every checkpoint) remember the data settings in config.json.
+  const remembered = doTrain
+    ? rememberSettings(modelDir, {
+        task: task.name,
+        ...(task.flags.max_seq_length ? { max_seq_length: maxSeqLength(flags, maxPositionEmbeddings(modelDir)) } : {}),
+        ...task.rememberedSettings?.(data),
+      })
+    : undefined;
+  const labelConfig = task.modelConfig?.(data);
+  const config = labelConfig || remembered ? { ...labelConfig, ...remembered } : undefined;
   const { model } = await BertModel.fromPretrained(modelDir, task.modelTask, {
     device: args.device,
     seed: args.seed,
@@ -62,7 +82,7 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
     tokenizer: false, // loaded above, possibly from --tokenizer_name
     ...(config ? { config } : {}),
   });
-  const context: TaskContext = { start, tokenizer, model, maxSeqLength: maxSeqLength(flags, model) };
+  const context: TaskContext = { start, tokenizer, model, maxSeqLength: maxSeqLength(flags, model.config.max_position_embeddings) };
   const evalSplits = await task.evalSplits(data, context);
   const train = doTrain ? await task.trainFeatures(data, context) : undefined;
   const trainFile = task.trainFile(data);
@@ -80,7 +100,11 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
   });
 
   const results: Record<string, number> = {};
-  if (doTrain) Object.assign(results, await trainAndRecord(trainer, start));
+  if (doTrain) {
+    const trained = await trainAndRecord(trainer, start);
+    Object.assign(results, trained);
+    if (isMain) console.log(formatMetrics('train', trainMetrics(trained, train?.length)));
+  }
   if (doEval) {
     if (evalSplits.length === 0) throw new Error(`--do_eval needs ${task.missingEvalData}`);
     const metrics: Record<string, number> = {};
@@ -101,8 +125,7 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
 }
 
 /** --max_seq_length, or 128 (or the model's limit if smaller); never beyond the model's positions. */
-function maxSeqLength(flags: FlagValues, model: BertModel): number {
-  const limit = model.config.max_position_embeddings;
+function maxSeqLength(flags: FlagValues, limit: number): number {
   const value = (flags.max_seq_length as number | undefined) ?? Math.min(128, limit);
   if (value > limit) throw new Error(`--max_seq_length ${value} exceeds the model's max_position_embeddings (${limit})`);
   return value;

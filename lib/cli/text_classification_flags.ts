@@ -12,9 +12,14 @@ export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
   train_file: { type: 'string', help: 'training data: .tsv, .csv, .json or .jsonl' },
   validation_file: { type: 'string', help: 'evaluation data, same layout as the train file' },
   test_file: { type: 'string', help: 'unlabeled data for prediction' },
-  text_column: { type: 'string', help: 'column (name or 0-based index) of the first text', default: 'sentence1' },
-  text_pair_column: { type: 'string', help: 'column of the second text of a pair ("none" for single texts)', default: 'sentence2' },
-  label_column: { type: 'string', help: 'column of the label', default: 'label' },
+  text_column: {
+    type: 'string',
+    help:
+      "column (name or 0-based index) of the first text (default: run_glue's rule on the header: sentence1 and sentence2 if both are there, " +
+      'else the first two columns other than the label as a pair, else the first alone; eval/predict: what the model was trained with)',
+  },
+  text_pair_column: { type: 'string', help: 'column of the second text of a pair, "none" for single texts (default: as for --text_column)' },
+  label_column: { type: 'string', help: 'column of the label (eval/predict: what the model was trained with)', default: 'label' },
   max_line_length: {
     type: 'integer',
     help: 'longest line (and quoted CSV record) a TSV/CSV/JSONL/CoNLL data file may have, in characters; longer is an error naming the line',
@@ -33,5 +38,6 @@ export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
   cache_dir: { type: 'string', help: 'where tokenized features are cached (default: .bertrun-cache next to the data)' },
   max_train_samples: { type: 'integer', help: 'use only the first N training examples' },
   max_eval_samples: { type: 'integer', help: 'use only the first N evaluation examples' },
+  max_predict_samples: { type: 'integer', help: 'use only the first N examples to predict' },
   ...TRAINING_FLAGS,
 };

@@ -43,7 +43,7 @@ export const TRAINING_ARGUMENTS = {
   lr_scheduler_type: choice(SCHEDULE_NAMES, 'linear', 'learning-rate schedule'),
   warmup_ratio: number(0, 'share of steps for linear warm-up', numberInRange(0, 1)),
   warmup_steps: integer(0, 'warm-up steps (wins over warmup_ratio)', integerAtLeast(0)),
-  logging_steps: integer(500, 'log loss, lr, grad norm every N steps', integerAtLeast(1)),
+  logging_steps: integer(500, 'log loss, lr, grad norm every N steps (a run shorter than N logs them at its last step)', integerAtLeast(1)),
   eval_strategy: choice(STRATEGIES, 'no', 'when to evaluate during training', { aliases: ['evaluation_strategy'] }),
   eval_steps: orNull(integer(0, 'evaluate every N steps (default: logging_steps)', integerAtLeast(1))),
   save_strategy: choice(STRATEGIES, 'steps', 'when to write checkpoint-N'),

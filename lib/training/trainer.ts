@@ -91,6 +91,7 @@ export interface TrainResult {
   train_loss: number;
   train_runtime: number;
   train_samples_per_second: number;
+  train_steps_per_second: number;
   epoch: number;
 }
 
@@ -100,6 +101,8 @@ export class Trainer {
   private readonly progress: ProgressReporter;
   private tensorboard?: TensorBoardWriter;
   private lossTotal = { sum: 0, count: 0 };
+  /** The last logged training loss, shown with the progress (the loss is read from the device only at logging steps). */
+  private lastLoss?: { value: number; step: number };
   private fingerprint: RunFingerprint = {};
 
   constructor(options: TrainerOptions) {
@@ -195,6 +198,7 @@ export class Trainer {
         }
       }
     } finally {
+      this.progress.close();
       this.tensorboard?.close();
     }
   }
@@ -202,7 +206,7 @@ export class Trainer {
   /** Back to the start after an out-of-memory attempt: initial weights, no gradients, fresh state. */
   private async resetForRetry(initialWeights: NamedTensor[] | undefined): Promise<void> {
     const { model } = this.o;
-    this.progress.done();
+    this.progress.close();
     await model.zeroGrad();
     await model.takeLoss();
     if (initialWeights) await model.loadWeights(initialWeights, { strict: true });
@@ -268,6 +272,9 @@ export class Trainer {
     const started = Date.now();
     const startStep = this.state.global_step;
     let samplesSinceLog = 0;
+    let samplesThisRun = 0;
+    this.lastLoss = lastLoggedLoss(this.state.log_history);
+    this.progress.begin({ name: 'train', unit: 'step', total: totalSteps, startAt: startStep });
     let logClock = Date.now();
     // The learning rate follows optimizer steps taken: fp16 steps skipped for inf/NaN do not count.
     const lrAt = (step: number): number => learningRate(schedule, step - this.state.skipped_steps);
@@ -290,9 +297,11 @@ export class Trainer {
           throw outOfMemoryError(error as Error, { phase: 'training', batchSize, sequenceLength: batch.shape[1], args });
         }
         samplesSinceLog += batches[b].length;
+        samplesThisRun += batches[b].length;
         if (!stepsAfter) continue;
 
-        const logNow = (this.state.global_step + 1) % args.logging_steps === 0;
+        // Every logging_steps, and at the last step of a run that has logged no loss yet (shorter than logging_steps).
+        const logNow = (this.state.global_step + 1) % args.logging_steps === 0 || (this.state.global_step + 1 === totalSteps && this.lastLoss === undefined);
         const result = await model.step({
           lr: lrAt(this.state.global_step),
           maxGradNorm: args.max_grad_norm > 0 ? args.max_grad_norm : undefined,
@@ -304,7 +313,6 @@ export class Trainer {
         this.state.epoch = epoch + (b + 1) / batches.length;
         this.state.data_position = { epoch, batches_done: b + 1 };
         const step = this.state.global_step;
-        this.progress.update(step, totalSteps, `epoch ${this.state.epoch.toFixed(2)}`);
         if (logNow) {
           const seconds = (Date.now() - logClock) / 1000;
           const scaling: Record<string, number> =
@@ -318,6 +326,7 @@ export class Trainer {
           samplesSinceLog = 0;
           logClock = Date.now();
         }
+        this.progress.update(step, { epoch: this.state.epoch, samples: samplesThisRun, ...(this.lastLoss ? { loss: this.lastLoss } : {}) });
         const evaluated = args.eval_strategy === 'steps' && step % (args.eval_steps as number) === 0 ? await this.evaluateAll() : undefined;
         if (args.save_strategy === 'steps' && step % args.save_steps === 0) await this.saveCheckpoint(evaluated);
       }
@@ -345,6 +354,7 @@ export class Trainer {
       train_loss: this.lossTotal.count > 0 ? this.lossTotal.sum / this.lossTotal.count : Number.NaN,
       train_runtime: runtime,
       train_samples_per_second: ((this.state.global_step - startStep) * globalBatchSize * accumulation) / runtime,
+      train_steps_per_second: (this.state.global_step - startStep) / runtime,
       epoch: this.state.epoch,
     };
     if (this.isMain) {
@@ -363,7 +373,7 @@ export class Trainer {
   /** {@link evaluate}, also returning the outputs, for tasks that write per-example results. */
   async evaluateWithPredictions(set: EvalSet): Promise<{ metrics: Record<string, number>; predictions: Predictions }> {
     const started = Date.now();
-    const { loss, ...predictions } = await this.runPredictions(set.features);
+    const { loss, ...predictions } = await this.runPredictions(set.features, 'eval');
     const labels = set.features.map((f) => f.label).filter((l): l is number | number[] => l !== undefined);
     const labeled = labels.length === set.features.length ? { ...predictions, labels } : undefined;
     const metrics: Record<string, number> = {};
@@ -382,11 +392,11 @@ export class Trainer {
 
   /** Outputs for every feature, in order, in eval mode. */
   async predict(features: TextFeature[]): Promise<Predictions> {
-    const { loss: _loss, ...predictions } = await this.runPredictions(features);
+    const { loss: _loss, ...predictions } = await this.runPredictions(features, 'predict');
     return predictions;
   }
 
-  private async runPredictions(all: TextFeature[]): Promise<Predictions & { loss?: number }> {
+  private async runPredictions(all: TextFeature[], phase: 'eval' | 'predict'): Promise<Predictions & { loss?: number }> {
     if (all.length === 0) throw new Error('no examples to evaluate or predict: the dataset is empty');
     const { model, args } = this.o;
     const group = this.o.distributed;
@@ -399,18 +409,24 @@ export class Trainer {
     let lossSum = 0;
     let lossCount = 0;
     const size = args.per_device_eval_batch_size;
-    for (let i = 0; i < features.length; i += size) {
-      const part = features.slice(i, i + size);
-      const batch = collate(part, this.collateOptions());
-      const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true }).catch((error: unknown) => {
-        if (!isOutOfMemory(error)) throw error;
-        throw outOfMemoryError(error as Error, { phase: 'evaluation', batchSize: size, sequenceLength: batch.shape[1], args });
-      });
-      rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task));
-      if (out.loss !== undefined) {
-        lossSum += out.loss * part.length;
-        lossCount += part.length;
+    this.progress.begin({ name: phase, unit: 'batch', total: Math.ceil(features.length / size) });
+    try {
+      for (let i = 0; i < features.length; i += size) {
+        const part = features.slice(i, i + size);
+        const batch = collate(part, this.collateOptions());
+        const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true }).catch((error: unknown) => {
+          if (!isOutOfMemory(error)) throw error;
+          throw outOfMemoryError(error as Error, { phase: 'evaluation', batchSize: size, sequenceLength: batch.shape[1], args });
+        });
+        rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task));
+        if (out.loss !== undefined) {
+          lossSum += out.loss * part.length;
+          lossCount += part.length;
+        }
+        this.progress.update(i / size + 1, { samples: i + part.length });
       }
+    } finally {
+      this.progress.done();
     }
     if (wasTraining) await model.train();
     if (group) {
@@ -475,7 +491,9 @@ export class Trainer {
     this.state.pending_loss = { sum: 0, count: 0 };
     this.lossTotal.sum += sum;
     this.lossTotal.count += count;
-    this.record({ loss: count > 0 ? sum / count : Number.NaN, ...extra });
+    const loss = count > 0 ? sum / count : Number.NaN;
+    this.lastLoss = { value: loss, step: this.state.global_step };
+    this.record({ loss, ...extra });
   }
 
   private record(values: Record<string, number>): void {
@@ -601,6 +619,15 @@ export class Trainer {
   private writeJson(name: string, value: object): void {
     writeFileAtomic(path.join(this.o.args.output_dir, name), Buffer.from(JSON.stringify(value, null, 2) + '\n'));
   }
+}
+
+/** The loss of the newest log entry that has one (a resumed run's history), for the progress line. */
+function lastLoggedLoss(history: readonly LogEntry[]): { value: number; step: number } | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const entry = history[i];
+    if ('loss' in entry) return { value: entry.loss, step: entry.step };
+  }
+  return undefined;
 }
 
 function round(x: number, digits: number): number {

@@ -18,14 +18,9 @@ struct Activation {
 
 // Hugging Face's ACT2FN names that BERT checkpoints use.
 const Activation kActivations[] = {
-    {"gelu", apply_gelu},
-    {"gelu_new", apply_gelu_tanh},
-    {"gelu_pytorch_tanh", apply_gelu_tanh},
-    {"gelu_fast", apply_gelu_tanh},
-    {"relu", apply_relu},
-    {"silu", apply_silu},
-    {"swish", apply_silu},
-    {"tanh", apply_tanh},
+    {"gelu", apply_gelu},           {"gelu_new", apply_gelu_tanh}, {"gelu_pytorch_tanh", apply_gelu_tanh},
+    {"gelu_fast", apply_gelu_tanh}, {"relu", apply_relu},          {"silu", apply_silu},
+    {"swish", apply_silu},          {"tanh", apply_tanh},
 };
 
 }  // namespace

@@ -178,6 +178,29 @@ test('classification predict: labels with softmax scores; unknown labels and emp
     expect(p.score).toBeGreaterThan(1 / 3 - 1e-9);
     expect(p.score).toBeLessThanOrEqual(1);
   }
+  expect(
+    await main([
+      'predict',
+      '--model_name_or_path',
+      out,
+      '--test_file',
+      path.join(dir, 'test.tsv'),
+      '--output_dir',
+      path.join(root, 'pred2'),
+      '--max_predict_samples',
+      '2',
+    ]),
+  ).toBe(0);
+  const limited = fs
+    .readFileSync(path.join(root, 'pred2', 'predictions.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  // The first two rows only; the scores equal up to float rounding (a smaller last batch).
+  expect(limited.map(({ index, line, label }) => ({ index, line, label }))).toEqual(
+    predictions.slice(0, 2).map(({ index, line, label }) => ({ index, line, label })),
+  );
+  limited.forEach((p, i) => expect(Math.abs(p.score - predictions[i].score)).toBeLessThan(1e-6));
 
   const bad = rows(6);
   bad[4] = bad[4].replace(/\t[a-z]+$/, '\tpostive');

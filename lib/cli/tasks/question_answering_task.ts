@@ -20,6 +20,7 @@ interface QuestionAnsweringData {
 }
 
 export const QUESTION_ANSWERING: Task<QuestionAnsweringData> = {
+  name: 'question-answering',
   modelTask: 'question-answering',
   flags: QUESTION_ANSWERING_FLAGS,
   usage: '--task question-answering --model_name_or_path DIR --train_file train.json --validation_file dev.json --output_dir OUT [flags]',
@@ -37,6 +38,13 @@ export const QUESTION_ANSWERING: Task<QuestionAnsweringData> = {
     }
     return { flags, version2, ...(train ? { train } : {}), ...(dev ? { dev } : {}), ...(test ? { test } : {}) };
   },
+
+  rememberedSettings: ({ flags, version2 }) => ({
+    doc_stride: flags.doc_stride,
+    max_query_length: flags.max_query_length,
+    version_2_with_negative: version2,
+    max_answer_length: flags.max_answer_length,
+  }),
 
   trainFile: (data) => data.train?.file,
 

@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../../io/atomic_write';
 import { loadTextExamples, type TextExample, type TextExampleOptions } from '../../data/examples/text_examples';
+import { chooseTextColumns, peekColumnNames, type TextColumns } from '../../data/examples/text_columns';
+import type { ColumnRef } from '../../data/examples/column_ref';
 import { resolveLabels, type ResolvedLabels } from '../../data/examples/labels';
 import { glueTask, type GlueTask } from '../../data/tasks/glue';
 import { loadGlueSplit } from '../../data/tasks/glue_files';
@@ -31,6 +33,8 @@ interface Datasets {
   evals: LoadedSplit[];
   test?: LoadedSplit;
   preset?: GlueTask;
+  /** The columns user files are read with (none for a GLUE preset). */
+  columns?: TextColumns & { labelColumn: ColumnRef };
 }
 
 interface TextClassificationData extends Datasets {
@@ -41,13 +45,14 @@ interface TextClassificationData extends Datasets {
 const columnRef = (v: unknown): string | number => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : String(v));
 
 export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
+  name: 'text-classification',
   modelTask: 'sequence-classification',
   flags: TEXT_CLASSIFICATION_FLAGS,
   usage: '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]',
   missingEvalData: '--validation_file or --task_name with --data_dir',
 
-  async load({ flags, modelDir, doTrain, doEval, doPredict }) {
-    const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict });
+  async load({ flags, modelDir, doTrain, doEval, doPredict, isMain }) {
+    const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict }, isMain);
     const configLabels = readConfigId2Label(modelDir);
     const labels = resolveLabels({
       ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
@@ -70,18 +75,33 @@ export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
     };
   },
 
+  rememberedSettings({ flags, preset, columns }) {
+    return {
+      ...(preset ? { task_name: preset.name } : {}),
+      ...(columns
+        ? {
+            text_column: String(columns.textColumn),
+            text_pair_column: columns.textPairColumn !== undefined ? String(columns.textPairColumn) : 'none',
+            label_column: String(columns.labelColumn),
+            ...(flags.has_header === false ? { has_header: false } : {}),
+          }
+        : {}),
+      multi_label_delimiter: str(flags.multi_label_delimiter),
+    };
+  },
+
   trainFile: (data) => data.train?.file,
   floatLabels: (data) => data.labels.problem !== 'single_label_classification',
 
   async trainFeatures(data, context) {
-    return data.train ? featuresFor(data.train, context, data.labels, data.flags) : undefined;
+    return data.train ? featuresFor(data.train, context, data.labels, data) : undefined;
   },
 
   async evalSplits(data, context) {
     const splits = [];
     for (const split of data.evals) {
       splits.push({
-        features: await featuresFor(split, context, data.labels, data.flags),
+        features: await featuresFor(split, context, data.labels, data),
         suffix: split.suffix,
         metrics: (p: Predictions) => computeMetrics(p, data.labels, data.preset?.name),
       });
@@ -91,7 +111,7 @@ export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
 
   async predict(data, context, trainer, write) {
     if (!data.test) throw new Error('predict needs --test_file (or --task_name with --data_dir holding test.tsv)');
-    const p = await trainer.predict(await featuresFor(data.test, context, undefined, data.flags));
+    const p = await trainer.predict(await featuresFor(data.test, context, undefined, data));
     if (!write) return;
     const file = path.join(context.start.outputDir, 'predictions.jsonl');
     writePredictions(file, data.test, p, data.labels);
@@ -99,7 +119,7 @@ export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
   },
 };
 
-async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boolean; test: boolean }): Promise<Datasets> {
+async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boolean; test: boolean }, log: boolean): Promise<Datasets> {
   const taskName = str(flags.task_name);
   const dataDir = str(flags.data_dir);
   const limit = (examples: TextExample[], n: unknown) => (typeof n === 'number' ? examples.slice(0, n) : examples);
@@ -118,15 +138,15 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
     }
     if (want.test) {
       const [test] = await loadGlueSplit(preset, dataDir, 'test', flags.max_line_length as number);
-      out.test = { name: test.split, suffix: '', file: test.file, examples: test.examples };
+      out.test = { name: test.split, suffix: '', file: test.file, examples: limit(test.examples, flags.max_predict_samples) };
     }
     return out;
   }
-  const pair = str(flags.text_pair_column);
+  const columns = await chooseColumns(flags, want, log);
   const options = (labeled: boolean): TextExampleOptions => ({
-    textColumn: columnRef(flags.text_column),
-    ...(pair && pair !== 'none' ? { textPairColumn: columnRef(pair) } : {}),
-    ...(labeled ? { labelColumn: columnRef(flags.label_column) } : {}),
+    textColumn: columns.textColumn,
+    ...(columns.textPairColumn !== undefined ? { textPairColumn: columns.textPairColumn } : {}),
+    ...(labeled ? { labelColumn: columns.labelColumn } : {}),
     hasHeader: flags.has_header !== false,
     maxLineLength: flags.max_line_length as number,
   });
@@ -135,15 +155,60 @@ async function loadDatasets(flags: FlagValues, want: { train: boolean; eval: boo
     if (!file) return undefined;
     return { name, suffix: '', file, examples: limit(await loadTextExamples(file, options(labeled)), max) };
   };
-  const out: Datasets = { evals: [] };
+  const out: Datasets = { evals: [], columns };
   if (want.train) {
     out.train = await load('train_file', 'train', true, flags.max_train_samples);
     if (!out.train) throw new Error('training needs --train_file (or --task_name with --data_dir)');
   }
   const dev = await load('validation_file', 'dev', true, flags.max_eval_samples);
   if (dev) out.evals.push(dev);
-  if (want.test) out.test = await load('test_file', 'test', false);
+  if (want.test) out.test = await load('test_file', 'test', false, flags.max_predict_samples);
   return out;
+}
+
+/**
+ * The columns of user files: --text_column / --text_pair_column (or the model's remembered ones)
+ * where given, the rest by run_glue.py's rule from the first file's header (or first JSON record).
+ */
+async function chooseColumns(
+  flags: FlagValues,
+  want: { train: boolean; eval: boolean; test: boolean },
+  log: boolean,
+): Promise<TextColumns & { labelColumn: ColumnRef }> {
+  const labelColumn = columnRef(flags.label_column ?? 'label');
+  const text = str(flags.text_column);
+  const pair = str(flags.text_pair_column);
+  const given = { ...(text ? { textColumn: columnRef(text) } : {}), ...(pair ? { textPairColumn: pair === 'none' ? null : columnRef(pair) } : {}) };
+  if (given.textColumn !== undefined && given.textPairColumn !== undefined) {
+    return { textColumn: given.textColumn, ...(given.textPairColumn !== null ? { textPairColumn: given.textPairColumn } : {}), labelColumn };
+  }
+  const flag = (['train_file', 'validation_file', 'test_file'] as const).find((f, i) => str(flags[f]) && (i !== 0 || want.train));
+  const file = flag ? str(flags[flag]) : undefined;
+  if (!file) return { textColumn: given.textColumn ?? 0, labelColumn }; // no file to read: loading says which flag is missing
+  const hasHeader = flags.has_header !== false;
+  const names = await peekColumnNames(file, { hasHeader, maxLineLength: flags.max_line_length as number });
+  if (names === undefined) {
+    // no records (loading reports the empty file), or no header: columns by index, single texts unless a pair is named
+    if (hasHeader || given.textColumn !== undefined) return { textColumn: given.textColumn ?? 0, labelColumn };
+    throw new Error(
+      `${file} is read without a header row (--has_header false), so its columns have no names: pass --text_column N ` +
+        '(and --text_pair_column M for pairs, --label_column K) with 0-based column indexes',
+    );
+  }
+  const chosen = chooseTextColumns(names, labelColumn, given);
+  if (!chosen) {
+    throw new Error(
+      `${file}: no column to read the text from (its columns: ${names.map((n) => JSON.stringify(n)).join(', ')}); pass --text_column (and --label_column)`,
+    );
+  }
+  if (log) {
+    const pairText = chosen.textPairColumn !== undefined ? `, --text_pair_column ${chosen.textPairColumn}` : ' (single texts)';
+    console.error(
+      `columns of ${file} (run_glue's rule: sentence1/sentence2 if present, else the first two non-label columns): ` +
+        `--text_column ${chosen.textColumn}${pairText}, --label_column ${labelColumn}`,
+    );
+  }
+  return { ...chosen, labelColumn };
 }
 
 /** Tokenized features of a split, from the on-disk cache when nothing that shapes them changed. */
@@ -151,7 +216,7 @@ async function featuresFor(
   split: LoadedSplit,
   { tokenizer, maxSeqLength }: Pick<TaskContext, 'tokenizer' | 'maxSeqLength'>,
   labels: ResolvedLabels | undefined,
-  flags: FlagValues,
+  { flags, columns }: Pick<TextClassificationData, 'flags' | 'columns'>,
 ): Promise<TextFeature[]> {
   const cacheDir = str(flags.cache_dir) ?? path.join(path.dirname(split.file), '.bertrun-cache');
   const key = cacheKey({
@@ -159,7 +224,7 @@ async function featuresFor(
     tokenizer: tokenizerFingerprint(tokenizer),
     settings: {
       maxSeqLength,
-      columns: [flags.text_column, flags.text_pair_column, flags.label_column, flags.task_name],
+      columns: [columns?.textColumn, columns?.textPairColumn ?? 'none', columns?.labelColumn, flags.task_name],
       labels: labels ? [labels.problem, labels.labels] : null,
       n: split.examples.length,
     },

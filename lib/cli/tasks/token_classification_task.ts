@@ -26,6 +26,7 @@ interface TokenClassificationData {
 }
 
 export const TOKEN_CLASSIFICATION: Task<TokenClassificationData> = {
+  name: 'token-classification',
   modelTask: 'token-classification',
   flags: TOKEN_CLASSIFICATION_FLAGS,
   usage: '--task token-classification --model_name_or_path DIR --train_file train.conll --validation_file dev.conll --output_dir OUT [flags]',
@@ -49,6 +50,13 @@ export const TOKEN_CLASSIFICATION: Task<TokenClassificationData> = {
   modelConfig({ labels }) {
     return { num_labels: labels.labels.length, id2label: Object.fromEntries(labels.labels.map((l, i) => [String(i), l])), label2id: labels.label2id };
   },
+
+  rememberedSettings: ({ flags }) => ({
+    text_column_name: str(flags.text_column_name),
+    label_column_name: str(flags.label_column_name),
+    conll_label_column: flags.conll_label_column,
+    label_all_tokens: flags.label_all_tokens === true,
+  }),
 
   trainFile: (data) => (data.train ? str(data.flags.train_file) : undefined),
 

@@ -9,8 +9,8 @@ import type { SourceRecord } from '../readers/read_records';
 export type ColumnRef = string | number;
 
 /**
- * Reads `column` from `record`. `option` names the setting that chose the column (e.g.
- * `textColumn (--text_column)`) so the error says what to change. Throws a {@link DataError}
+ * Reads `column` from `record`. `option` names the setting that chose the column as the user
+ * knows it (e.g. the flag `--text_column`) so the error says what to change. Throws a {@link DataError}
  * (MISSING_COLUMN) listing the columns that do exist.
  */
 export function readColumn(record: SourceRecord, column: ColumnRef, option: string): unknown {

@@ -192,7 +192,7 @@ export function encodeLabel(example: LabeledExample, resolved: ResolvedLabels): 
       file,
       line,
       'this example has no label',
-      'Select the label column (labelColumn / --label_column) when reading training or evaluation data',
+      'Select the label column (--label_column) when reading training or evaluation data',
     );
   }
   if (resolved.problem === 'regression') {

@@ -35,7 +35,24 @@ export interface TextExampleOptions extends ReadRecordsOptions {
   labelColumn?: ColumnRef;
   /** Accept texts that are empty or only whitespace instead of failing. Default false. */
   allowEmptyText?: boolean;
+  /**
+   * How error messages name the options above, so they say what the caller's user can change.
+   * Defaults: the command-line flags `--text_column`, `--text_pair_column`, `--label_column`;
+   * allowEmptyText has no flag, so its hint is left out unless named here.
+   */
+  optionNames?: TextExampleOptionNames;
 }
+
+/** Display names of the column options in error messages (see {@link TextExampleOptions.optionNames}). */
+export interface TextExampleOptionNames {
+  textColumn?: string;
+  textPairColumn?: string;
+  labelColumn?: string;
+  allowEmptyText?: string;
+}
+
+/** The names errors use by default: bertrun's command-line flags. */
+export const CLI_OPTION_NAMES = { textColumn: '--text_column', textPairColumn: '--text_pair_column', labelColumn: '--label_column' } as const;
 
 /**
  * Streams the examples of a file one by one (see {@link loadTextExamples} for the checks);
@@ -72,15 +89,17 @@ export async function loadTextExamples(file: string, options: TextExampleOptions
 
 function toExample(record: SourceRecord, options: TextExampleOptions): TextExample {
   const allowEmpty = options.allowEmptyText ?? false;
+  const names = options.optionNames ?? {};
+  const emptyTextHint = names.allowEmptyText;
   const example: TextExample = {
-    text: detach(readText(record, options.textColumn, 'textColumn (--text_column)', allowEmpty)),
+    text: detach(readText(record, options.textColumn, names.textColumn ?? CLI_OPTION_NAMES.textColumn, allowEmpty, emptyTextHint)),
     source: { file: record.file, line: record.line },
   };
   if (options.textPairColumn !== undefined) {
-    example.textPair = detach(readText(record, options.textPairColumn, 'textPairColumn (--text_pair_column)', allowEmpty));
+    example.textPair = detach(readText(record, options.textPairColumn, names.textPairColumn ?? CLI_OPTION_NAMES.textPairColumn, allowEmpty, emptyTextHint));
   }
   if (options.labelColumn !== undefined) {
-    const label = readLabel(record, options.labelColumn);
+    const label = readLabel(record, options.labelColumn, names.labelColumn ?? CLI_OPTION_NAMES.labelColumn);
     example.label = typeof label === 'string' ? detach(label) : label;
   }
   return example;
@@ -95,7 +114,7 @@ function detach(s: string): string {
   return (' ' + s).slice(1);
 }
 
-function readText(record: SourceRecord, column: ColumnRef, option: string, allowEmpty: boolean): string {
+function readText(record: SourceRecord, column: ColumnRef, option: string, allowEmpty: boolean, allowEmptyOption: string | undefined): string {
   const value = readColumn(record, column, option);
   let text: string;
   if (typeof value === 'string') text = value;
@@ -116,14 +135,14 @@ function readText(record: SourceRecord, column: ColumnRef, option: string, allow
       record.file,
       record.line,
       `the text in column ${JSON.stringify(column)} is empty`,
-      `Fix or remove this row, check that ${option} is the right column, or allow empty texts (allowEmptyText)`,
+      `Fix or remove this row${allowEmptyOption ? `, check that ${option} is the right column, or allow empty texts (${allowEmptyOption})` : `, or check that ${option} is the right column`}`,
     );
   }
   return text;
 }
 
-function readLabel(record: SourceRecord, column: ColumnRef): RawLabel {
-  const value = readColumn(record, column, 'labelColumn (--label_column)');
+function readLabel(record: SourceRecord, column: ColumnRef, option: string): RawLabel {
+  const value = readColumn(record, column, option);
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value) && value.every((v): v is string | number => typeof v === 'string' || typeof v === 'number')) return value;
   if (value === null || value === undefined) {
