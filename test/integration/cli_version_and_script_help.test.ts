@@ -26,3 +26,9 @@ test.each(['bench-train.js', 'bench-data.js', 'bench-ddp.js', 'bench-vs-hf.js', 
   expect(out).not.toMatch(/^\/\//m);
   expect(Date.now() - started).toBeLessThan(15_000);
 });
+
+test('scripts/find-minilm.js prints the directory of the demo model (a Hugging Face model directory)', () => {
+  const dir = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'find-minilm.js')], { encoding: 'utf8' }).trim();
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ num_hidden_layers: 6, hidden_size: 384 });
+  expect(fs.existsSync(path.join(dir, 'vocab.txt')) || fs.existsSync(path.join(dir, 'tokenizer.json'))).toBe(true);
+});
