@@ -158,14 +158,14 @@ export function readConfigId2Label(modelDir: string): Record<string, string> | u
 
 /**
  * The sources of a training run, for its fingerprint: the training data file's sha256, the
- * tokenizer's vocabulary and settings, the initial model's weights.
+ * tokenizer's vocabulary and settings, the initial model's weights. Contents, not paths: the same
+ * files seen from another mount point or working directory are the same run.
  */
 export function runSources(start: CommandStart, tokenizer: BertTokenizer, trainFile: string | undefined): RunFingerprint {
   const weights = findWeightsFile(start.modelDir);
   return {
-    ...(trainFile ? { train_file: path.resolve(trainFile), train_file_sha256: fileDigest(trainFile) } : {}),
+    ...(trainFile ? { train_file_sha256: fileDigest(trainFile) } : {}),
     tokenizer_sha256: tokenizerFingerprint(tokenizer),
-    model: path.resolve(start.modelDir),
     model_weights_sha256: fileDigest(weights),
   };
 }

@@ -180,10 +180,14 @@ export function readFingerprint(dir: string): RunFingerprint | undefined {
 export function rotateCheckpoints(outputDir: string, limit: number | null, keep: string | null): void {
   if (limit === null) return;
   const all = listCheckpoints(outputDir);
-  let excess = all.length - limit;
+  const newest = all[all.length - 1];
+  // As HF: the newest checkpoint is never rotated out (a resume must find it), so with a limit of
+  // 1 and an older best checkpoint, both stay.
+  const keepsBoth = limit === 1 && keep !== null && newest !== undefined && path.resolve(newest.dir) !== path.resolve(keep);
+  let excess = all.length - (keepsBoth ? 2 : limit);
   for (const c of all) {
     if (excess <= 0) break;
-    if (keep !== null && path.resolve(c.dir) === path.resolve(keep)) continue;
+    if (c === newest || (keep !== null && path.resolve(c.dir) === path.resolve(keep))) continue;
     deleteCheckpoint(c.dir);
     excess--;
   }

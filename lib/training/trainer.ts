@@ -331,12 +331,14 @@ export class Trainer {
         if (args.save_strategy === 'steps' && step % args.save_steps === 0) await this.saveCheckpoint(evaluated);
       }
       if (this.state.data_position.batches_done >= batches.length || skip >= batches.length) {
-        // End of an epoch (also reached when resuming from a checkpoint taken at its last batch).
+        // End of an epoch (also reached when resuming from a step checkpoint taken at its last batch).
         const evaluated = args.eval_strategy === 'epoch' ? await this.evaluateAll() : undefined;
-        if (args.save_strategy === 'epoch') await this.saveCheckpoint(evaluated);
         epoch++;
         skip = 0;
+        // The epoch checkpoint records the next epoch's start: resuming from it must not evaluate
+        // and save this epoch's end a second time.
         this.state.data_position = { epoch, batches_done: 0 };
+        if (args.save_strategy === 'epoch') await this.saveCheckpoint(evaluated);
       }
     }
     this.progress.done();

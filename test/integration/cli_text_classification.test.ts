@@ -344,3 +344,20 @@ test('--max_line_length caps TSV and CoNLL lines, and an unbalanced CSV quote is
   ).toBe(1);
   expect(logs.join('\n')).toMatch(/train\.csv:\d+: [\s\S]*(line 3)/);
 });
+
+test('a regression model predicts numbers with no flags but the model and the file (problem_type is remembered)', async () => {
+  const dir = path.join(root, 'stsb'); // written and trained by the STS-B test above
+  const out = path.join(root, 'stsb-out');
+  const predictOut = path.join(root, 'stsb-predict');
+  expect(await main(['predict', '--model_name_or_path', out, '--test_file', path.join(dir, 'test.tsv'), '--output_dir', predictOut])).toBe(0);
+  const read = (d: string) =>
+    fs
+      .readFileSync(path.join(d, 'predictions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prediction?: number; label?: string });
+  const again = read(predictOut);
+  const during = read(out);
+  expect(again.map((p) => typeof p.prediction)).toEqual(during.map(() => 'number'));
+  again.forEach((p, i) => expect(Math.abs((p.prediction as number) - (during[i].prediction as number))).toBeLessThan(1e-5));
+});

@@ -7,8 +7,8 @@ import * as path from 'path';
 import { BertModel } from '../../lib/models/bert_model';
 import { Trainer } from '../../lib/training/trainer';
 import { resolveTrainingArguments, type TrainingArguments } from '../../lib/config/training_arguments';
-import { listCheckpoints } from '../../lib/training/checkpoint';
-import { verifyManifest } from '../../lib/training/checkpoint_manifest';
+import { listCheckpoints, rotateCheckpoints } from '../../lib/training/checkpoint';
+import { verifyManifest, writeManifest } from '../../lib/training/checkpoint_manifest';
 import { makeMarkerPairs } from '../helpers/marker_pairs';
 import { byName, maxAbsDiff } from '../helpers/tensors';
 import type { NamedTensor } from '../../lib/io/named_tensor';
@@ -191,4 +191,42 @@ test('save_total_limit deletes old checkpoints without leaving partial directori
   expect(listCheckpoints(dir).map((c) => c.step)).toEqual([24]);
   expect(leftovers(dir)).toEqual([]);
   expect(worstDiff(rotated.weights, reference.weights)).toBe(0);
+});
+
+test('resuming from an epoch checkpoint neither evaluates nor saves that epoch twice: the history equals the uninterrupted run', async () => {
+  const dev = makeMarkerPairs(16, 2);
+  const epochRun = async (dir: string, resume?: boolean) => {
+    const model = BertModel.fromConfig(CONFIG, 'sequence-classification', { seed: 2 });
+    const args = argsFor(dir, { max_steps: -1, num_train_epochs: 3, eval_strategy: 'epoch', save_strategy: 'epoch', logging_steps: 5 });
+    const trainer = new Trainer({ model, args, train, evalSets: [{ features: dev }], padTokenId: 0, log: () => undefined });
+    await trainer.train(resume);
+    return { history: trainer.state.log_history, weights: await model.stateDict() };
+  };
+  const whole = await epochRun(path.join(root, 'epochs-whole'));
+  expect(whole.history.filter((e) => 'eval_loss' in e)).toHaveLength(3);
+  const resumedDir = path.join(root, 'epochs-resumed');
+  fs.mkdirSync(resumedDir);
+  fs.cpSync(path.join(root, 'epochs-whole', 'checkpoint-12'), path.join(resumedDir, 'checkpoint-12'), { recursive: true });
+  const resumed = await epochRun(resumedDir, true);
+  const timings = (h: typeof whole.history) => h.map(({ eval_runtime: _r, eval_samples_per_second: _e, samples_per_second: _s, ...rest }) => rest);
+  expect(timings(resumed.history)).toEqual(timings(whole.history));
+  expect(worstDiff(resumed.weights, whole.weights)).toBe(0);
+});
+
+test('save_total_limit 1 with an older best checkpoint keeps the newest too (as HF), so a resume does not go back', () => {
+  const dir = path.join(root, 'rotate-best');
+  const sealed = (step: number) => {
+    const d = path.join(dir, `checkpoint-${step}`);
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'trainer_state.json'), JSON.stringify({ global_step: step }));
+    writeManifest(d);
+    return d;
+  };
+  const [eight] = [8, 16, 24].map(sealed);
+  rotateCheckpoints(dir, 1, eight);
+  expect(listCheckpoints(dir).map((c) => c.step)).toEqual([8, 24]);
+  sealed(32);
+  rotateCheckpoints(dir, 1, path.join(dir, 'checkpoint-32'));
+  expect(listCheckpoints(dir).map((c) => c.step)).toEqual([32]);
+  expect(leftovers(dir)).toEqual([]);
 });

@@ -75,9 +75,9 @@ export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
     };
   },
 
-  rememberedSettings({ flags, preset, columns }) {
+  rememberedSettings({ flags, preset, columns, labels }) {
     return {
-      ...(preset ? { task_name: preset.name } : {}),
+      ...(preset ? { task_name: preset.name } : { problem_type: labels.problem }),
       ...(columns
         ? {
             text_column: String(columns.textColumn),
