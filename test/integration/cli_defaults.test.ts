@@ -86,7 +86,14 @@ describe('text classification', () => {
     expect(code).toBe(0);
     expect(logs.join('\n')).toContain(`columns of ${train}`);
     expect(logs.join('\n')).toMatch(/--text_column text \(single texts\), --label_column label/);
-    const settings = { task: 'text-classification', text_column: 'text', text_pair_column: 'none', label_column: 'label', max_seq_length: 24 };
+    const settings = {
+      task: 'text-classification',
+      text_column: 'text',
+      text_pair_column: 'none',
+      label_column: 'label',
+      max_seq_length: 24,
+      problem_type: 'single_label_classification',
+    };
     expect(remembered(spamOut)).toEqual(settings);
     const checkpoints = fs.readdirSync(spamOut).filter((n) => /^checkpoint-\d+$/.test(n));
     expect(checkpoints.length).toBeGreaterThan(0);
@@ -101,7 +108,9 @@ describe('text classification', () => {
     expect(await main(['eval', '--model_name_or_path', spamOut, '--validation_file', spamDev, '--output_dir', evalOut])).toBe(0);
     const log = logs.join('\n');
     expect(log).toContain(`settings remembered in ${path.join(spamOut, 'config.json')} (task_specific_params.bertrun): `);
-    expect(log).toMatch(/--task text-classification --max_seq_length 24 --text_column text --text_pair_column none --label_column label \(/);
+    expect(log).toMatch(
+      /--task text-classification --max_seq_length 24 --problem_type single_label_classification --text_column text --text_pair_column none --label_column label \(/,
+    );
     expect(readJson(path.join(evalOut, 'eval_results.json'))).toHaveProperty('eval_accuracy');
 
     const test = tsv('spam-test.tsv', ['text'], 5, spamRow(false), 3);
@@ -167,6 +176,7 @@ describe('text classification', () => {
       text_pair_column: 'sentence2',
       label_column: 'label',
       max_seq_length: 64,
+      problem_type: 'single_label_classification',
     });
   });
 
