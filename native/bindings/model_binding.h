@@ -66,6 +66,14 @@ class ModelBinding : public GuardedObjectWrap<ModelBinding> {
   Napi::Value GetGradScalerState(const Napi::CallbackInfo& info);
   Napi::Value LoadGradScalerState(const Napi::CallbackInfo& info);
 
+  // State export/import jobs: on the compute thread, under the job lock. Export resolves with host
+  // copies of what `collect` returns; import parses info[0] as named tensors (named `what` in
+  // errors) and hands them to `apply`, keeping their JS arrays alive until the job ends.
+  template <typename Collect>
+  Napi::Value ExportNamedTensors(const Napi::CallbackInfo& info, Collect collect);
+  template <typename Apply>
+  Napi::Value ImportNamedTensors(const Napi::CallbackInfo& info, const char* what, Apply apply);
+
   NamedTensors named_parameters() const;
   std::vector<torch::Tensor> parameters() const;
   AdamW& optimizer();  // created with defaults on first use

@@ -47,16 +47,6 @@ void copy_named_into(const std::vector<IncomingTensor>& incoming, const NamedTen
   }
 }
 
-// Settles a job that read incoming tensors: releases their JS arrays on the JS thread.
-AsyncJob::Settle release(std::shared_ptr<std::vector<IncomingTensor>> incoming) {
-  return [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); };
-}
-
-// Settles a job that exported named tensors.
-AsyncJob::Settle named_tensors_result(std::shared_ptr<NamedTensors> tensors) {
-  return [tensors](Napi::Env env) -> Napi::Value { return named_tensors_to_js(env, *tensors); };
-}
-
 const char* const kNoLossScaler = "no loss scaler: configureGradScaler first (fp16 training)";
 
 }  // namespace
@@ -181,99 +171,80 @@ Napi::Value ModelBinding::ZeroGrad(const Napi::CallbackInfo& info) {
       nullptr);
 }
 
-Napi::Value ModelBinding::GetGradients(const Napi::CallbackInfo& info) {
-  auto grads = std::make_shared<NamedTensors>();
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        NamedTensors present;
-        for (const auto& [name, p] : named_parameters())
-          if (p.grad().defined()) present.emplace_back(name, p.grad());
-        *grads = host_copies(present);
-      },
-      named_tensors_result(grads));
-}
-
-Napi::Value ModelBinding::SetGradients(const Napi::CallbackInfo& info) {
-  auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "gradients"));
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        copy_named_into(*incoming, named_parameters(), /*into_grad=*/true, "setGradients");
-      },
-      release(incoming));
-}
-
-Napi::Value ModelBinding::GetStateDict(const Napi::CallbackInfo& info) {
+template <typename Collect>
+Napi::Value ModelBinding::ExportNamedTensors(const Napi::CallbackInfo& info, Collect collect) {
   auto state = std::make_shared<NamedTensors>();
   return AsyncJob::Start(
       info.Env(), Value(),
       [=] {
         auto held = lock_.hold();
-        *state = host_copies(named_parameters());
+        *state = host_copies(collect());
       },
-      named_tensors_result(state));
+      [state](Napi::Env env) -> Napi::Value { return named_tensors_to_js(env, *state); });
+}
+
+template <typename Apply>
+Napi::Value ModelBinding::ImportNamedTensors(const Napi::CallbackInfo& info, const char* what, Apply apply) {
+  auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], what));
+  return AsyncJob::Start(
+      info.Env(), Value(),
+      [=] {
+        auto held = lock_.hold();
+        apply(*incoming);
+      },
+      // Settled on the JS thread, where the JS arrays the views read from may be released.
+      [incoming](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+}
+
+Napi::Value ModelBinding::GetGradients(const Napi::CallbackInfo& info) {
+  return ExportNamedTensors(info, [this] {
+    NamedTensors present;
+    for (const auto& [name, p] : named_parameters())
+      if (p.grad().defined()) present.emplace_back(name, p.grad());
+    return present;
+  });
+}
+
+Napi::Value ModelBinding::SetGradients(const Napi::CallbackInfo& info) {
+  return ImportNamedTensors(info, "gradients", [this](const std::vector<IncomingTensor>& incoming) {
+    copy_named_into(incoming, named_parameters(), /*into_grad=*/true, "setGradients");
+  });
+}
+
+Napi::Value ModelBinding::GetStateDict(const Napi::CallbackInfo& info) {
+  return ExportNamedTensors(info, [this] { return named_parameters(); });
 }
 
 // loadStateDict(tensors): names must be parameters of this model (TS resolves prefixes and
 // reports missing/unexpected keys first); values convert to the parameter's dtype.
 Napi::Value ModelBinding::LoadStateDict(const Napi::CallbackInfo& info) {
-  auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "state dict"));
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        copy_named_into(*incoming, named_parameters(), /*into_grad=*/false, "loadStateDict");
-      },
-      release(incoming));
+  return ImportNamedTensors(info, "state dict", [this](const std::vector<IncomingTensor>& incoming) {
+    copy_named_into(incoming, named_parameters(), /*into_grad=*/false, "loadStateDict");
+  });
 }
 
 Napi::Value ModelBinding::GetOptimizerState(const Napi::CallbackInfo& info) {
-  auto state = std::make_shared<NamedTensors>();
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        *state = host_copies(optimizer().export_state());
-      },
-      named_tensors_result(state));
+  return ExportNamedTensors(info, [this] { return optimizer().export_state(); });
 }
 
 Napi::Value ModelBinding::LoadOptimizerState(const Napi::CallbackInfo& info) {
-  auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "optimizer state"));
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        optimizer().import_state(named_views(*incoming));
-      },
-      release(incoming));
+  return ImportNamedTensors(info, "optimizer state", [this](const std::vector<IncomingTensor>& incoming) {
+    optimizer().import_state(named_views(incoming));
+  });
 }
 
 Napi::Value ModelBinding::GetGradScalerState(const Napi::CallbackInfo& info) {
-  auto state = std::make_shared<NamedTensors>();
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        if (!scaler_) throw std::invalid_argument(kNoLossScaler);
-        *state = host_copies(scaler_->export_state());
-      },
-      named_tensors_result(state));
+  return ExportNamedTensors(info, [this] {
+    if (!scaler_) throw std::invalid_argument(kNoLossScaler);
+    return scaler_->export_state();
+  });
 }
 
 Napi::Value ModelBinding::LoadGradScalerState(const Napi::CallbackInfo& info) {
-  auto incoming = std::make_shared<std::vector<IncomingTensor>>(named_tensors_from_js(info[0], "loss scaler state"));
-  return AsyncJob::Start(
-      info.Env(), Value(),
-      [=] {
-        auto held = lock_.hold();
-        if (!scaler_) throw std::invalid_argument(kNoLossScaler);
-        scaler_->import_state(named_views(*incoming));
-      },
-      release(incoming));
+  return ImportNamedTensors(info, "loss scaler state", [this](const std::vector<IncomingTensor>& incoming) {
+    if (!scaler_) throw std::invalid_argument(kNoLossScaler);
+    scaler_->import_state(named_views(incoming));
+  });
 }
 
 }  // namespace bertrun
