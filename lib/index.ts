@@ -51,3 +51,8 @@ export { readRecords, readRecordBatches } from './data/readers/read_records';
 export type { ReadRecordsOptions, SourceRecord } from './data/readers/read_records';
 export { DataError } from './data/readers/data_error';
 export type { DataErrorCode } from './data/readers/data_error';
+
+// As with sharp: requiring the package loads the addon, so a missing or mismatched libtorch is
+// reported here, with what was looked for and what to run, not at the first model call.
+import { native } from './native';
+native();

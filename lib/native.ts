@@ -1,8 +1,7 @@
-// Loads the native addon. A missing build or a libtorch that differs from the one the addon was
-// built against becomes an error that says what to run, never a crash inside the dynamic loader.
-import * as fs from 'fs';
+// The native addon's interface, and the one loaded instance (lib/addon_loader.ts finds libtorch
+// and the matching binary, and turns every load failure into an error that says what to run).
 import * as os from 'os';
-import * as path from 'path';
+import { loadAddonFrom, type LoadedAddon } from './addon_loader';
 import type { NamedTensor } from './io/named_tensor';
 import { packageRoot } from './package_root';
 
@@ -201,96 +200,24 @@ export interface NativeAddon {
   setRngState(states: NamedTensor[]): Promise<void>;
 }
 
-interface BuildRecord {
-  root: string;
-  libDir: string;
-  version: string;
-  cuda: boolean;
-  source: string;
-}
-
-interface LibtorchInfo {
-  ok: boolean;
-  root?: string;
-  version?: string;
-  reason?: string;
-}
-
-interface LibtorchFinder {
-  findLibtorch(): LibtorchInfo;
-  readVersion(root: string): { text: string } | null;
-}
-
-let loaded: NativeAddon | undefined;
-
-function loadError(problem: string, fixes: string[]): Error {
-  return new Error(`bertrun: ${problem}\nPossible fixes:\n${fixes.map((f) => `  - ${f}`).join('\n')}`);
-}
+let loaded: LoadedAddon | undefined;
 
 /**
- * The addon, loaded once. Intra-op threads: BERTRUN_NUM_THREADS, else OMP_NUM_THREADS (a
- * launcher splits the cores between its workers that way), else the available cores.
+ * The addon, loaded once (lib/addon_loader.ts). Intra-op threads: BERTRUN_NUM_THREADS, else
+ * OMP_NUM_THREADS (a launcher splits the cores between its workers that way), else the
+ * available cores.
  */
 export function native(): NativeAddon {
-  if (!loaded) {
-    loaded = loadAddon(packageRoot());
-    const threads = Number(process.env.BERTRUN_NUM_THREADS || process.env.OMP_NUM_THREADS || os.availableParallelism());
-    loaded.setNumThreads(Number.isFinite(threads) && threads >= 1 ? Math.floor(threads) : os.availableParallelism());
-  }
-  return loaded;
+  return loadedAddon().addon as NativeAddon;
 }
 
-/** Loads build/Release/bertrun.node under `root` after checking it against its build record. */
-export function loadAddon(root: string): NativeAddon {
-  const addonPath = path.join(root, 'build', 'Release', 'bertrun.node');
-  const recordPath = path.join(root, 'build', 'bertrun-build.json');
-  if (!fs.existsSync(addonPath) || !fs.existsSync(recordPath)) {
-    throw loadError(`the native addon is not built (${addonPath} is missing).`, [
-      'run `npm run setup` in the bertrun directory (installs libtorch if needed and builds the addon)',
-      'or set LIBTORCH=/path/to/libtorch and run `npm run build`',
-    ]);
+/** Which binary (local build or prebuild) and which libtorch the addon was loaded from. */
+export function loadedAddon(): LoadedAddon {
+  if (!loaded) {
+    loaded = loadAddonFrom(packageRoot());
+    const addon = loaded.addon as NativeAddon;
+    const threads = Number(process.env.BERTRUN_NUM_THREADS || process.env.OMP_NUM_THREADS || os.availableParallelism());
+    addon.setNumThreads(Number.isFinite(threads) && threads >= 1 ? Math.floor(threads) : os.availableParallelism());
   }
-  const record = JSON.parse(fs.readFileSync(recordPath, 'utf8')) as BuildRecord;
-  if (!fs.existsSync(record.libDir)) {
-    throw loadError(`the addon was built against libtorch ${record.version} at ${record.libDir}, which no longer exists.`, [
-      'run `npm run setup` to reinstall libtorch into .venv and rebuild',
-      'or set LIBTORCH to a libtorch >= 2.4 and run `npm run build`',
-    ]);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const finder = require(path.join(packageRoot(), 'scripts', 'find-libtorch.js')) as LibtorchFinder;
-  const present = finder.readVersion(record.root);
-  if (present?.text !== record.version) {
-    throw loadError(
-      `the addon was built against libtorch ${record.version}, but ${record.root} now holds ` +
-        `${present ? `libtorch ${present.text}` : 'no recognisable libtorch'}.`,
-      ['run `npm run build` to rebuild the addon against it', `or reinstall libtorch ${record.version} there`],
-    );
-  }
-  if (process.env.LIBTORCH) {
-    // An explicit LIBTORCH must be the one the addon links, or symbols would silently mismatch.
-    const wanted = finder.findLibtorch();
-    if (!wanted.ok || path.resolve(wanted.root ?? '') !== path.resolve(record.root)) {
-      throw loadError(
-        `LIBTORCH points to ${process.env.LIBTORCH}${wanted.version ? ` (libtorch ${wanted.version})` : ''}, ` +
-          `but the addon was built against libtorch ${record.version} at ${record.root}.`,
-        ['run `npm run build` to rebuild against $LIBTORCH', 'or unset LIBTORCH to use the libtorch it was built with'],
-      );
-    }
-  }
-  let addon: NativeAddon;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require(addonPath) as NativeAddon;
-  } catch (e) {
-    throw loadError(`cannot load the native addon ${addonPath}: ${(e as Error).message}`, [
-      'run `npm run build` to rebuild it against the installed libtorch',
-      `check that ${record.libDir} holds libtorch ${record.version} (libc10.so, libtorch_cpu.so)`,
-    ]);
-  }
-  const info = addon.buildInfo();
-  if (info.torchVersion !== record.version) {
-    throw loadError(`the addon reports libtorch ${info.torchVersion} but its build record says ${record.version}.`, ['run `npm run build` to rebuild it']);
-  }
-  return addon;
+  return loaded;
 }

@@ -49,6 +49,7 @@ if(BERTRUN_NCCL_INCLUDE_DIRS)
   set_source_files_properties(${BERTRUN_WITH_NCCL_SOURCES} PROPERTIES
     COMPILE_DEFINITIONS "USE_C10D_NCCL=1;USE_CUDA=1"
     INCLUDE_DIRECTORIES "${BERTRUN_NCCL_INCLUDE_DIRS}"
+    COMPILE_OPTIONS "-include;${CMAKE_CURRENT_LIST_DIR}/common/glibc_floor.h"
     SKIP_PRECOMPILE_HEADERS ON)
 else()
   list(APPEND BERTRUN_BINDING_SOURCES ${BERTRUN_WITHOUT_NCCL_SOURCES})
@@ -70,11 +71,9 @@ function(bertrun_use_libtorch target)
     target_compile_definitions(${target} PRIVATE BERTRUN_WITH_CUDA=1)
   endif()
   target_link_libraries(${target} PRIVATE ${libs})
-  # The only build-machine path in the binary: the discovered libtorch lib dir.
-  set_target_properties(${target} PROPERTIES
-    BUILD_RPATH "${TORCH_LIB_DIR}"
-    INSTALL_RPATH "${TORCH_LIB_DIR}"
-    SKIP_BUILD_RPATH FALSE)
+  # No rpath: the addon must not point at the build machine. lib/native_loader finds libtorch at
+  # run time and loads it before the addon (the standalone benchmark sets its own rpath).
+  set_target_properties(${target} PROPERTIES SKIP_BUILD_RPATH TRUE INSTALL_RPATH "")
   # __FILE__ in torch's inline code and ours must not carry build-machine paths into the binary.
   target_compile_options(${target} PRIVATE -Wall -Wno-unused-parameter
     "-ffile-prefix-map=${TORCH_ROOT}=libtorch" "-ffile-prefix-map=${CMAKE_SOURCE_DIR}=bertrun")

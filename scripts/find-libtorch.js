@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Finds the libtorch that bertrun builds against, for CMake, node-gyp and the runtime loader.
-// Order: $LIBTORCH (official C++ zip layout) -> a Python `torch` on PATH -> the project's .venv.
+// Finds libtorch for CMake, node-gyp, the install step and the runtime loader. Order: $LIBTORCH
+// (alone, when set) -> bertrun's cache ($BERTRUN_HOME, filled by `bertrun setup`) -> a Python
+// `torch` importable by python3 on PATH -> a .venv in this package or the current directory.
 // Usage: node scripts/find-libtorch.js [--json | --root | --lib-dir | --include-dirs | --cuda | --version | --cxx-flags]
 'use strict';
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
 const MIN_VERSION = [2, 4];
+// The torch release the prebuilt addons are built against and `bertrun setup` installs (the same
+// pin as scripts/python-requirements.txt).
+const SUPPORTED_TORCH = '2.11.0';
 const REPO_ROOT = path.resolve(__dirname, '..');
 
 function readVersion(root) {
@@ -58,64 +63,118 @@ function describe(root, source) {
   };
 }
 
-function pythonTorchRoot(python) {
+function pythonTorchRoot(python, env) {
+  // find_spec locates the package without importing it (importing torch takes seconds).
+  const code = "import importlib.util as u; s = u.find_spec('torch'); print(s.submodule_search_locations[0] if s else '')";
   try {
-    const out = execFileSync(python, ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 60000,
-    });
-    return out.trim().split('\n').pop();
+    const out = execFileSync(python, ['-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30000, env });
+    return out.trim().split('\n').pop() || null;
   } catch {
     return null;
   }
 }
 
-function venvTorchRoot() {
-  const libRoot = path.join(REPO_ROOT, '.venv', 'lib');
+// site-packages/torch inside a venv (or a pip --prefix tree) at dir, if any.
+function venvTorchRoot(dir) {
+  const libRoot = path.join(dir, 'lib');
   if (!fs.existsSync(libRoot)) return null;
-  for (const entry of fs.readdirSync(libRoot)) {
+  for (const entry of fs.readdirSync(libRoot).sort()) {
     const candidate = path.join(libRoot, entry, 'site-packages', 'torch');
     if (fs.existsSync(candidate)) return candidate;
   }
   return null;
 }
 
-function findLibtorch() {
-  const tried = [];
-  if (process.env.LIBTORCH) {
-    const found = describe(path.resolve(process.env.LIBTORCH), '$LIBTORCH');
-    if (found.ok) return found;
-    // An explicit choice that fails is an error, not something to silently replace.
-    return { ok: false, reason: found.reason, tried: [found.reason] };
-  }
-  const skipPath = process.env.BERTRUN_SKIP_PATH_PYTHON === '1';
-  if (!skipPath) {
-    for (const python of ['python3', 'python']) {
-      const root = pythonTorchRoot(python);
-      if (!root) continue;
-      const found = describe(root, `Python torch (${python} on PATH)`);
-      if (found.ok) return found;
-      tried.push(found.reason);
-      break;
+/** bertrun's own cache, where `bertrun setup` installs torch: $BERTRUN_HOME, else ~/.cache/bertrun. */
+function bertrunHome(env = process.env) {
+  if (env.BERTRUN_HOME) return path.resolve(env.BERTRUN_HOME);
+  return path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'bertrun');
+}
+
+/** Where `bertrun setup` puts torch==version (a venv). */
+function cachedTorchDir(version, env = process.env) {
+  return path.join(bertrunHome(env), `torch-${version}`);
+}
+
+/**
+ * Every place bertrun looks for libtorch, in order, each with what it found: `looked` lists
+ * `{ where, found?, reason? }`; `found` the usable ones (described). An explicit $LIBTORCH is the
+ * only place looked at: a choice that fails is an error, not something to silently replace.
+ * options.projectDirs: directories whose .venv counts (default: this package and the cwd).
+ */
+function findAllLibtorch(env = process.env, options = {}) {
+  const looked = [];
+  const consider = (where, root, source) => {
+    if (!root) {
+      looked.push({ where, reason: 'nothing there' });
+      return;
+    }
+    const described = describe(root, source);
+    looked.push(described.ok ? { where, found: described } : { where, reason: described.reason });
+  };
+  if (env.LIBTORCH) {
+    consider(`$LIBTORCH (${env.LIBTORCH})`, path.resolve(env.LIBTORCH), '$LIBTORCH');
+  } else {
+    const home = bertrunHome(env);
+    const cached = fs.existsSync(home)
+      ? fs
+          .readdirSync(home)
+          .filter((d) => d.startsWith('torch-') && !d.includes('.partial'))
+          .sort()
+          .reverse()
+      : [];
+    if (cached.length === 0) looked.push({ where: `bertrun's cache (${home}, filled by \`npx bertrun setup\`)`, reason: 'empty' });
+    for (const dir of cached) consider(`bertrun's cache (${path.join(home, dir)})`, venvTorchRoot(path.join(home, dir)), `bertrun cache (${home})`);
+    if (env.BERTRUN_SKIP_PATH_PYTHON !== '1') {
+      consider('a Python torch importable by python3 on PATH', pythonTorchRoot('python3', env), 'Python torch (python3 on PATH)');
+    }
+    const projectDirs = options.projectDirs || [REPO_ROOT, process.cwd()];
+    for (const dir of [...new Set(projectDirs.map((d) => path.resolve(d)))]) {
+      consider(`${path.join(dir, '.venv')}`, venvTorchRoot(path.join(dir, '.venv')), 'project .venv');
     }
   }
-  const venv = venvTorchRoot();
-  if (venv) {
-    const found = describe(venv, 'project .venv');
-    if (found.ok) return found;
-    tried.push(found.reason);
-  }
+  return { looked, found: looked.filter((l) => l.found).map((l) => l.found) };
+}
+
+/** The first usable libtorch (what CMake and node-gyp build against), or { ok: false, reason, tried }. */
+function findLibtorch(env = process.env) {
+  const { looked, found } = findAllLibtorch(env);
+  if (found.length > 0) return found[0];
+  if (env.LIBTORCH) return { ok: false, reason: looked[0].reason, tried: [looked[0].reason] };
   return {
     ok: false,
     reason:
-      'no libtorch found. Fix: run `npm run setup` (installs torch==2.11.0 into ./.venv), ' +
-      'or set LIBTORCH=/path/to/libtorch (the official C++ zip), or install torch>=2.4 for python3 on PATH.',
-    tried,
+      `no libtorch found. Fix: run \`npx bertrun setup\` (installs torch==${SUPPORTED_TORCH} into ${bertrunHome(env)}), ` +
+      'or `npm run setup` in a bertrun checkout, or set LIBTORCH=/path/to/libtorch (a torch install\'s site-packages/torch or the C++ zip).',
+    tried: looked.map((l) => `${l.where}: ${l.reason}`),
   };
 }
 
-module.exports = { findLibtorch, readVersion };
+/**
+ * Prebuilt addons are named for the libtorch they need, because libtorch has no stable C++ ABI:
+ * `bertrun.torch-2.11.0-cuda.napi` (prebuildify appends the libc tag and `.node`). A `cuda` one
+ * links libtorch_cuda (PyPI's default wheel, which also runs on machines without a GPU); a `cpu`
+ * one any libtorch of that version.
+ */
+function prebuildBaseName(torchVersion, cuda) {
+  return `bertrun.torch-${torchVersion}-${cuda ? 'cuda' : 'cpu'}.napi`;
+}
+
+function parsePrebuildName(file) {
+  const m = /^bertrun\.torch-(\d+\.\d+\.\d+)-(cuda|cpu)\.napi(?:\.(glibc|musl))?\.node$/.exec(file);
+  return m ? { torchVersion: m[1], cuda: m[2] === 'cuda', libc: m[3] || null } : null;
+}
+
+module.exports = {
+  SUPPORTED_TORCH,
+  findLibtorch,
+  findAllLibtorch,
+  readVersion,
+  bertrunHome,
+  cachedTorchDir,
+  prebuildBaseName,
+  parsePrebuildName,
+};
 
 if (require.main === module) {
   const info = findLibtorch();

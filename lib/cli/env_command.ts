@@ -2,21 +2,22 @@
 import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
-import { native } from '../native';
+import { loadedAddon, type NativeAddon } from '../native';
 import { packageRoot } from '../package_root';
 
+/** The report; throws the loader's error (what was looked for, what to run) when the addon cannot load. */
 export function envReport(): string {
   const root = packageRoot();
   const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  const record = path.join(root, 'build', 'bertrun-build.json');
-  const built = fs.existsSync(record) ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { root: string; source: string }) : undefined;
-  const info = native().buildInfo();
+  const { addon, binary, libtorch } = loadedAddon();
+  const info = (addon as NativeAddon).buildInfo();
   const blas = /BLAS_INFO=([^,\n]+)/.exec(info.config)?.[1] ?? 'unknown';
   const lapack = /LAPACK_INFO=([^,\n]+)/.exec(info.config)?.[1] ?? 'unknown';
   const lines = [
     `bertrun ${version}`,
     `node ${process.version} (${process.platform}-${process.arch}), N-API ${process.versions.napi}`,
-    `libtorch ${info.torchVersion} from ${built ? `${built.source} at ${built.root}` : 'unknown'}`,
+    `addon: ${binary.kind} ${path.relative(root, binary.path)}`,
+    `libtorch ${info.torchVersion} from ${libtorch.source} at ${libtorch.root}`,
     `CUDA: built ${info.builtWithCuda ? 'with' : 'without'} CUDA; ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s) available` : 'no device available'}`,
     `distributed: gloo (CPU)${info.builtWithNccl ? ', nccl (CUDA)' : '; nccl not built (no CUDA libtorch or headers)'}`,
     `threads: ${info.numThreads} intra-op (available cores: ${os.availableParallelism()}; BERTRUN_NUM_THREADS overrides)`,

@@ -15,7 +15,9 @@ commands:
   eval      evaluate a fine-tuned model directory on a dev set
   predict   write predictions for a test file
   launch    start N workers of a command with torchrun's environment (multi-process / multi-node DDP)
-  env       print libtorch version, build, devices, threads and BLAS
+  env       print the addon and libtorch in use, devices, threads and BLAS
+  setup     install the libtorch the addon needs (PyPI torch) into bertrun's cache, if none fits
+  build     compile the addon from source against the libtorch found (cmake, C++17 compiler)
 
 --task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0)
 or token-classification (run_ner.py: CoNLL / JSON lines).
@@ -27,6 +29,10 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
     case 'env':
       return async () => console.log(envReport());
+    case 'setup':
+      return async (argv) => (await import('./setup_command')).runSetup(argv);
+    case 'build':
+      return async (argv) => (await import('./setup_command')).runBuild(argv);
     case 'launch':
       return async (argv) => (await import('./launch_command')).runLaunch(argv);
     case 'train':
