@@ -18,7 +18,10 @@ export interface LibtorchFound {
 
 interface LibtorchFinder {
   SUPPORTED_TORCH: string;
-  findAllLibtorch(env: NodeJS.ProcessEnv, options?: { projectDirs?: string[] }): { looked: { where: string; found?: LibtorchFound; reason?: string }[]; found: LibtorchFound[] };
+  findAllLibtorch(
+    env: NodeJS.ProcessEnv,
+    options?: { projectDirs?: string[] },
+  ): { looked: { where: string; found?: LibtorchFound; reason?: string }[]; found: LibtorchFound[] };
   bertrunHome(env: NodeJS.ProcessEnv): string;
   parsePrebuildName(file: string): { torchVersion: string; cuda: boolean; libc: string | null } | null;
 }
@@ -107,10 +110,10 @@ export function chooseAddon(root: string, options: LoadOptions = {}): { binary: 
   const platform = `${process.platform}-${process.arch}`;
   const sourceBuild = 'build the addon from source against the libtorch you have: `npx bertrun build` (needs cmake and a C++17 compiler)';
   if (binaries.length === 0) {
-    throw loadError(`no native addon for ${platform}: no prebuild in ${path.join(root, 'prebuilds', platform)} and no local build in ${path.join(root, 'build')}.`, [
-      sourceBuild,
-      'in a bertrun checkout: `npm run setup` (installs libtorch into .venv and builds)',
-    ]);
+    throw loadError(
+      `no native addon for ${platform}: no prebuild in ${path.join(root, 'prebuilds', platform)} and no local build in ${path.join(root, 'build')}.`,
+      [sourceBuild, 'in a bertrun checkout: `npm run setup` (installs libtorch into .venv and builds)'],
+    );
   }
   const { looked, found } = finder.findAllLibtorch(env, options.projectDirs ? { projectDirs: options.projectDirs } : undefined);
   const wanted = binaries[0].torchVersion;
@@ -148,10 +151,14 @@ export function preloadLibtorch(libtorch: LibtorchFound): void {
     } catch (e) {
       // Loaded fine; Node only complains that it is not an addon.
       if (/did not self-register/.test((e as Error).message)) continue;
-      throw loadError(`cannot load ${file} (libtorch ${libtorch.version} from ${libtorch.source}): ${(e as Error).message}`, [
-        'reinstall that torch (a library it needs is missing or broken)',
-        '`npx bertrun setup` installs a complete torch into bertrun\'s cache; set LIBTORCH to choose one',
-      ], e);
+      throw loadError(
+        `cannot load ${file} (libtorch ${libtorch.version} from ${libtorch.source}): ${(e as Error).message}`,
+        [
+          'reinstall that torch (a library it needs is missing or broken)',
+          "`npx bertrun setup` installs a complete torch into bertrun's cache; set LIBTORCH to choose one",
+        ],
+        e,
+      );
     }
   }
 }
@@ -165,10 +172,14 @@ export function loadAddonFrom(root: string, options: LoadOptions = {}): LoadedAd
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     addon = require(binary.path) as typeof addon;
   } catch (e) {
-    throw loadError(`cannot load the ${describeBinary(binary, root)} with libtorch ${libtorch.version} at ${libtorch.root}: ${(e as Error).message}`, [
-      binary.kind === 'local build' ? 'rebuild it: `npm run build` in the checkout, or `npx bertrun build`' : 'rebuild from source: `npx bertrun build`',
-      `check that ${libtorch.libDir} is a complete torch ${libtorch.version}`,
-    ], e);
+    throw loadError(
+      `cannot load the ${describeBinary(binary, root)} with libtorch ${libtorch.version} at ${libtorch.root}: ${(e as Error).message}`,
+      [
+        binary.kind === 'local build' ? 'rebuild it: `npm run build` in the checkout, or `npx bertrun build`' : 'rebuild from source: `npx bertrun build`',
+        `check that ${libtorch.libDir} is a complete torch ${libtorch.version}`,
+      ],
+      e,
+    );
   }
   const reported = addon.buildInfo().torchVersion;
   if (reported !== binary.torchVersion) {

@@ -145,7 +145,7 @@ function findLibtorch(env = process.env) {
     ok: false,
     reason:
       `no libtorch found. Fix: run \`npx bertrun setup\` (installs torch==${SUPPORTED_TORCH} into ${bertrunHome(env)}), ` +
-      'or `npm run setup` in a bertrun checkout, or set LIBTORCH=/path/to/libtorch (a torch install\'s site-packages/torch or the C++ zip).',
+      "or `npm run setup` in a bertrun checkout, or set LIBTORCH=/path/to/libtorch (a torch install's site-packages/torch or the C++ zip).",
     tried: looked.map((l) => `${l.where}: ${l.reason}`),
   };
 }

@@ -56,7 +56,10 @@ function checkPrebuild(file, libtorch) {
   for (const prefix of ['GLIBC', 'GLIBCXX']) {
     const ours = floor(file, prefix);
     const libs = ['libc10.so', 'libtorch_cpu.so', 'libtorch_cuda.so'].map((l) => path.join(libtorch.libDir, l)).filter((l) => fs.existsSync(l));
-    const theirs = libs.map((l) => floor(l, prefix)).filter(Boolean).reduce((a, b) => (newer(b, a) ? b : a));
+    const theirs = libs
+      .map((l) => floor(l, prefix))
+      .filter(Boolean)
+      .reduce((a, b) => (newer(b, a) ? b : a));
     rows.push(`${prefix} floor: prebuild ${ours}, libtorch ${libtorch.version} ${theirs}`);
     if (ours && newer(ours, theirs)) problems.push(`it needs ${prefix}_${ours}, newer than libtorch's ${prefix}_${theirs} (see native/common/glibc_floor.h)`);
   }
@@ -73,17 +76,17 @@ function main() {
   const staging = fs.mkdtempSync(path.join(require('os').tmpdir(), 'bertrun-prebuild-'));
   try {
     const name = prebuildBaseName(libtorch.version, libtorch.cuda);
-    run(
-      process.execPath,
-      [require.resolve('prebuildify/bin.js'), '--napi', '--strip', '--tag-libc', '--name', name, '--cwd', staging, '--out', ROOT],
-      { env: { ...process.env, PREBUILD_NODE_GYP: __filename } },
-    );
+    run(process.execPath, [require.resolve('prebuildify/bin.js'), '--napi', '--strip', '--tag-libc', '--name', name, '--cwd', staging, '--out', ROOT], {
+      env: { ...process.env, PREBUILD_NODE_GYP: __filename },
+    });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
   const [file] = fs.readdirSync(platformDir).map((f) => path.join(platformDir, f));
   const { rows, problems } = checkPrebuild(file, libtorch);
-  console.log(`prebuild: ${path.relative(ROOT, file)} (${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB, libtorch ${libtorch.version}${libtorch.cuda ? ' with CUDA' : ''})`);
+  console.log(
+    `prebuild: ${path.relative(ROOT, file)} (${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB, libtorch ${libtorch.version}${libtorch.cuda ? ' with CUDA' : ''})`,
+  );
   for (const row of rows) console.log(`  ${row}`);
   if (problems.length) {
     fs.rmSync(file);

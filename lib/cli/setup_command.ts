@@ -40,10 +40,13 @@ export async function runSetup(argv: string[]): Promise<void> {
   if (!argv.includes('--force')) {
     try {
       const { binary, libtorch } = chooseAddon(root);
-      console.log(`bertrun setup: nothing to do: ${binary.kind} ${path.relative(root, binary.path)} runs with libtorch ${libtorch.version} from ${libtorch.source} (${libtorch.root})`);
+      console.log(
+        `bertrun setup: nothing to do: ${binary.kind} ${path.relative(root, binary.path)} runs with libtorch ${libtorch.version} from ${libtorch.source} (${libtorch.root})`,
+      );
       return;
     } catch (e) {
-      if (process.env.LIBTORCH) throw new Error(`LIBTORCH is set and does not fit: ${(e as Error).message}\nUnset LIBTORCH to let setup install torch.`, { cause: e });
+      if (process.env.LIBTORCH)
+        throw new Error(`LIBTORCH is set and does not fit: ${(e as Error).message}\nUnset LIBTORCH to let setup install torch.`, { cause: e });
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
