@@ -1,5 +1,6 @@
 # node-gyp entry over the same sources as CMakeLists.txt (the lists are in native/sources.json)
 # and the same libtorch discovery (scripts/find-libtorch.js). Without NCCL: a CMake build adds it.
+# No rpath, as with CMake: lib/addon_loader.ts loads libtorch before the addon.
 {
   "targets": [
     {
@@ -26,11 +27,11 @@
         "-std=c++17", "-fexceptions", "-frtti", "-O2",
         "-ffile-prefix-map=<!(node scripts/find-libtorch.js --root)=libtorch",
         "-ffile-prefix-map=<(module_root_dir)=bertrun",
+        "-include", "<(module_root_dir)/native/common/glibc_floor.h",
         "<!@(node scripts/find-libtorch.js --cxx-flags)"
       ],
       "libraries": [
         "-L<!(node scripts/find-libtorch.js --lib-dir)",
-        "-Wl,-rpath,<!(node scripts/find-libtorch.js --lib-dir)",
         "-lc10",
         "-ltorch_cpu",
         "-ltorch"
