@@ -20,7 +20,9 @@ flags (torchrun's names; dashes or underscores):
   --standalone              one node, a free local port
   --max_restarts K          restart all workers up to K times after a failure; default 0
   --run_id ID               TORCHELASTIC_RUN_ID; default none (random with --standalone)
-  --no_python               run the program as given instead of a bertrun command or node script`;
+  --no_python               run the program as given instead of a bertrun command or node script
+Each flag may also come from PET_<FLAG> (PET_NNODES=2, PET_MASTER_ADDR=...), as with torchrun;
+the command line wins.`;
 
 const BERTRUN_COMMANDS = new Set(['train', 'eval', 'predict', 'env']);
 type LaunchFlags = Omit<LaunchOptions, 'command'> & { standalone: boolean; noPython: boolean; workerArgv: string[] };
@@ -47,7 +49,26 @@ export class LaunchFailed extends Error {
   }
 }
 
-export function parseLaunchFlags(argv: readonly string[]): LaunchFlags {
+const FLAG_NAMES = ['nproc_per_node', 'nnodes', 'node_rank', 'master_addr', 'master_port', 'max_restarts', 'run_id', 'standalone', 'no_python'];
+const SWITCHES = new Set(['standalone', 'no_python']);
+
+/**
+ * torchrun reads each of its flags from PET_<NAME> too (PET_NNODES, PET_NODE_RANK, ...: what
+ * Kubernetes operators set); as there, a flag on the command line wins over the variable.
+ */
+function flagsFromEnvironment(env: NodeJS.ProcessEnv): string[] {
+  const flags: string[] = [];
+  for (const name of FLAG_NAMES) {
+    const value = env[`PET_${name.toUpperCase()}`];
+    if (value === undefined || value === '') continue;
+    if (!SWITCHES.has(name)) flags.push(`--${name}=${value}`);
+    else if (/^(1|true|yes)$/i.test(value)) flags.push(`--${name}`);
+  }
+  return flags;
+}
+
+export function parseLaunchFlags(commandLine: readonly string[], env: NodeJS.ProcessEnv = process.env): LaunchFlags {
+  const argv = [...flagsFromEnvironment(env), ...commandLine];
   const flags: LaunchFlags = {
     nprocPerNode: 1,
     nnodes: 1,

@@ -78,6 +78,21 @@ test("launch flags take torchrun's names with dashes or underscores; the rest is
   expect(parseLaunchFlags(['--standalone', '--no_python', 'echo', 'hi'])).toMatchObject({ standalone: true, noPython: true, workerArgv: ['echo', 'hi'] });
 });
 
+test("launch flags come from torchrun's PET_<FLAG> variables too; the command line wins", () => {
+  const env = { PET_NNODES: '3', PET_NODE_RANK: '2', PET_MASTER_ADDR: 'node0.example', PET_MASTER_PORT: '29600', PET_NO_PYTHON: '0' };
+  expect(parseLaunchFlags(['train', '--do_train'], env)).toMatchObject({
+    nnodes: 3,
+    nodeRank: 2,
+    masterAddr: 'node0.example',
+    masterPort: 29600,
+    noPython: false,
+    workerArgv: ['train', '--do_train'],
+  });
+  expect(parseLaunchFlags(['--node_rank', '1', 'train'], env)).toMatchObject({ nnodes: 3, nodeRank: 1 });
+  expect(parseLaunchFlags(['echo'], { PET_STANDALONE: 'true', PET_NO_PYTHON: '1' })).toMatchObject({ standalone: true, noPython: true });
+  expect(() => parseLaunchFlags(['train'], { PET_NNODES: 'two' })).toThrow('--nnodes must be an integer >= 1, got "two"');
+});
+
 test.each([
   [['--node_rank', '2', '--nnodes', '2', 'train'], /--node_rank 2 must be below --nnodes 2/],
   [['--nnodes', '1:4', 'train'], /elastic node ranges are not supported/],
