@@ -16,8 +16,10 @@ export interface LibtorchFound {
   cuda: boolean;
 }
 
-interface LibtorchFinder {
+/** scripts/find-libtorch.js, the one discovery shared with CMake, node-gyp and the install step. */
+export interface LibtorchFinder {
   SUPPORTED_TORCH: string;
+  cachedTorchDir(version: string, env: NodeJS.ProcessEnv): string;
   findAllLibtorch(
     env: NodeJS.ProcessEnv,
     options?: { projectDirs?: string[] },
@@ -60,7 +62,7 @@ export function loadError(problem: string, fixes: string[], cause?: unknown): Er
   return new Error(`bertrun: ${problem}\nPossible fixes:\n${fixes.map((f) => `  - ${f}`).join('\n')}`, cause === undefined ? undefined : { cause });
 }
 
-function finderAt(root: string): LibtorchFinder {
+export function finderAt(root: string): LibtorchFinder {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(root, 'scripts', 'find-libtorch.js')) as LibtorchFinder;
 }

@@ -31,20 +31,19 @@ function buildForPrebuildify() {
 /** Highest symbol version with this prefix (GLIBC_, GLIBCXX_) that a shared object needs. */
 function floor(file, prefix) {
   const dump = execFileSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const versions = [...dump.matchAll(new RegExp(`\\(${prefix}_([0-9.]+)\\)`, 'g'))].map((m) => m[1].split('.').map(Number));
-  versions.sort((a, b) => {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
-    return 0;
-  });
-  return versions.length ? versions[versions.length - 1].join('.') : null;
+  const versions = [...dump.matchAll(new RegExp(`\\(${prefix}_([0-9.]+)\\)`, 'g'))].map((m) => m[1]);
+  return versions.length ? versions.sort(compareVersions).pop() : null;
 }
 
-function newer(a, b) {
+/** Orders dotted versions numerically (2.14 after 2.2). */
+function compareVersions(a, b) {
   const x = a.split('.').map(Number);
   const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
-  return false;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
 }
+
+const newer = (a, b) => compareVersions(a, b) > 0;
 
 function checkPrebuild(file, libtorch) {
   const problems = [];

@@ -32,7 +32,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
     case 'setup':
       return async (argv) => (await import('./setup_command')).runSetup(argv);
     case 'build':
-      return async (argv) => (await import('./setup_command')).runBuild(argv);
+      return async (argv) => (await import('./build_command')).runBuild(argv);
     case 'launch':
       return async (argv) => (await import('./launch_command')).runLaunch(argv);
     case 'train':

@@ -5,7 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addonCandidates, chooseAddon } from '../addon_loader';
+import { addonCandidates, chooseAddon, finderAt } from '../addon_loader';
 import { packageRoot } from '../package_root';
 
 const USAGE = `usage: bertrun setup [--force]
@@ -18,12 +18,8 @@ instead; setup then only checks it), PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_IND
 // PyPI's Linux x86-64 torch 2.11 wheel with its nvidia-* dependencies, installed.
 const INSTALLED_SIZE = 'about 5 GB on disk (a 2-3 GB download: torch with its CUDA libraries, which also run on machines without a GPU)';
 
-interface Finder {
-  SUPPORTED_TORCH: string;
-  cachedTorchDir(version: string, env: NodeJS.ProcessEnv): string;
-}
-
-function run(command: string, args: string[], what: string): void {
+/** Runs a command with the terminal attached; throws `what failed` with its exit code. */
+export function runAttached(command: string, args: string[], what: string): void {
   const result = spawnSync(command, args, { stdio: 'inherit' });
   if (result.error) throw new Error(`${what}: cannot run ${command}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${what} failed (${command} ${args.join(' ')} exited with ${result.status})`);
@@ -49,8 +45,7 @@ export async function runSetup(argv: string[]): Promise<void> {
         throw new Error(`LIBTORCH is set and does not fit: ${(e as Error).message}\nUnset LIBTORCH to let setup install torch.`, { cause: e });
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const finder = require(path.join(root, 'scripts', 'find-libtorch.js')) as Finder;
+  const finder = finderAt(root);
   const version = addonCandidates(root)[0]?.torchVersion ?? finder.SUPPORTED_TORCH;
   const target = finder.cachedTorchDir(version, process.env);
   const partial = `${target}.partial`;
@@ -58,8 +53,12 @@ export async function runSetup(argv: string[]): Promise<void> {
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(partial), { recursive: true });
   try {
-    run('python3', ['-m', 'venv', partial], 'creating a Python venv for torch (Debian/Ubuntu: apt-get install python3-venv)');
-    run(path.join(partial, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', `torch==${version}`], `pip install torch==${version}`);
+    runAttached('python3', ['-m', 'venv', partial], 'creating a Python venv for torch (Debian/Ubuntu: apt-get install python3-venv)');
+    runAttached(
+      path.join(partial, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--disable-pip-version-check', `torch==${version}`],
+      `pip install torch==${version}`,
+    );
   } catch (e) {
     fs.rmSync(partial, { recursive: true, force: true });
     throw e;
@@ -69,10 +68,4 @@ export async function runSetup(argv: string[]): Promise<void> {
   fs.renameSync(partial, target);
   const { binary, libtorch } = chooseAddon(root);
   console.log(`bertrun setup: ready: ${binary.kind} ${path.relative(root, binary.path)} with libtorch ${libtorch.version} at ${libtorch.root}`);
-}
-
-/** `bertrun build`: compile the addon from source against the libtorch found (scripts/install.js --build). */
-export async function runBuild(argv: string[]): Promise<void> {
-  if (argv.length) throw new Error('usage: bertrun build (compiles the addon from source with cmake-js against the libtorch found)');
-  run(process.execPath, [path.join(packageRoot(), 'scripts', 'install.js'), '--build'], 'the source build');
 }
