@@ -1,0 +1,130 @@
+// What each pipeline task supplies: the head it loads, how it reads its inputs and parameters
+// (with errors naming the field), and how it answers one input using the shared engine.
+import type { BertTask } from '../models/bert_model';
+import type { TokenizerInput } from '../tokenization/bert_tokenizer';
+import type { EncodeOptions } from '../tokenization/encode_options';
+import type { Encoding } from '../tokenization/encoding';
+import { PipelineInputError } from './errors';
+import type { InferenceEngine } from './inference_engine';
+
+export interface RunContext {
+  readonly engine: InferenceEngine;
+  /**
+   * true (default): inputs longer than the model takes are truncated, as transformers' pipelines
+   * do; false: they fail with a PipelineInputError of status 422 (`bertrun serve --no_truncate`).
+   */
+  readonly truncate: boolean;
+}
+
+/** The inputs of one call: one input (the result is not wrapped in a list) or a list of them. */
+export interface ParsedInputs<Input> {
+  items: Input[];
+  single: boolean;
+}
+
+export interface TaskDefinition<Input, Params, Result, Output> {
+  /** The head the model is loaded with. */
+  readonly modelTask: BertTask;
+  /** Checks that the loaded model can do this task (labels, mask token); throws PipelineSetupError. */
+  checkModel?(engine: InferenceEngine): void;
+  /** Reads the inputs of a call; `field` is their path in a request (`inputs`). */
+  parseInputs(raw: unknown, field: string): ParsedInputs<Input>;
+  /** Reads the parameters (transformers' keyword arguments) and fills in defaults; fields are `parameters.<name>`. */
+  parseParameters(raw: Record<string, unknown>, engine: InferenceEngine): Params;
+  /** Answers one input. `field` names it in errors (`inputs[3]`). */
+  run(input: Input, params: Params, context: RunContext, field: string): Promise<Result>;
+  /** Shapes the results of a call as transformers returns them. */
+  format(results: Result[], single: boolean, params: Params): Output;
+}
+
+/**
+ * Encodes inputs for the model: truncated to its limit when `context.truncate`, otherwise a 422
+ * naming the input that is too long (fields[i] names inputs[i]).
+ */
+export async function encodeForModel(
+  context: RunContext,
+  inputs: readonly TokenizerInput[],
+  fields: readonly string[],
+  options: EncodeOptions = {},
+): Promise<Encoding[]> {
+  const { engine } = context;
+  if (context.truncate) return engine.tokenizer.encodeBatch(inputs, { truncation: true, maxLength: engine.maxLength, ...options });
+  const encodings = await engine.tokenizer.encodeBatch(inputs, options);
+  encodings.forEach((e, i) => {
+    if (e.inputIds.length > engine.maxLength) {
+      throw new PipelineInputError(
+        fields[i],
+        `is ${e.inputIds.length} tokens long; the model takes at most ${engine.maxLength}. Fix: shorten it, or allow truncation (drop --no_truncate).`,
+        422,
+      );
+    }
+  });
+  return encodings;
+}
+
+/** A string that is not empty (or a PipelineInputError naming `field`). */
+export function requireText(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new PipelineInputError(field, `must be a string, got ${describeJson(value)}`);
+  if (value.length === 0) throw new PipelineInputError(field, 'must not be empty');
+  return value;
+}
+
+/** `value` when it is one input, or the items of a non-empty list, each read by `parseOne` with its own field path. */
+export function parseOneOrMany<Input>(
+  raw: unknown,
+  field: string,
+  isList: (value: unknown) => value is unknown[],
+  parseOne: (value: unknown, field: string) => Input,
+): ParsedInputs<Input> {
+  if (isList(raw)) {
+    if (raw.length === 0) throw new PipelineInputError(field, 'must not be an empty list');
+    return { items: raw.map((value, i) => parseOne(value, `${field}[${i}]`)), single: false };
+  }
+  return { items: [parseOne(raw, field)], single: true };
+}
+
+/** An optional integer parameter in [min, max]. */
+export function optionalInteger(raw: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const value = raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new PipelineInputError(`parameters.${name}`, `must be an integer ${range}, got ${describeJson(value)}`);
+  }
+  return value;
+}
+
+/** An optional boolean parameter. */
+export function optionalBoolean(raw: Record<string, unknown>, name: string): boolean | undefined {
+  const value = raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new PipelineInputError(`parameters.${name}`, `must be true or false, got ${describeJson(value)}`);
+  return value;
+}
+
+/** An optional parameter from a fixed set of strings. */
+export function optionalChoice<T extends string>(raw: Record<string, unknown>, name: string, choices: readonly T[]): T | undefined {
+  const value = raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value.toLowerCase())) {
+    throw new PipelineInputError(`parameters.${name}`, `must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${describeJson(value)}`);
+  }
+  return value.toLowerCase() as T;
+}
+
+/** Rejects parameters the task does not know, naming them and the known ones. */
+export function rejectUnknownParameters(raw: Record<string, unknown>, known: readonly string[]): void {
+  for (const name of Object.keys(raw)) {
+    if (!known.includes(name)) {
+      throw new PipelineInputError(`parameters.${name}`, `is not a parameter of this task; known: ${known.join(', ') || 'none'}`);
+    }
+  }
+}
+
+export function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'string') return value.length > 40 ? `"${value.slice(0, 40)}..."` : JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
