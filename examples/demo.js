@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { main } = require('../dist/lib/cli/main.js');
-const { BertModel, BertTokenizer } = require('../dist/lib/index.js');
+const { pipeline } = require('../dist/lib/index.js');
 const { findMiniLM } = require('../scripts/find-minilm.js');
 
 (async () => {
@@ -57,23 +57,12 @@ const { findMiniLM } = require('../scripts/find-minilm.js');
   if (code !== 0) process.exit(code);
 
   // Serve one request as the seed's Flask app did: POST {sentence1, sentence2} -> [label, score].
-  const tokenizer = await BertTokenizer.fromDirectory(outputDir);
-  const { model } = await BertModel.fromPretrained(outputDir, 'sequence-classification');
+  // The same pipeline code as `bertrun serve` and `bertrun predict` (lib/serving/).
+  const classifier = await pipeline('text-classification', outputDir);
   const request = { sentence1: 'The hotel was wonderful.', sentence2: 'I hated the hotel.' };
-  const enc = await tokenizer.encode(request.sentence1, request.sentence2, { maxLength: 64 });
-  const n = enc.inputIds.length;
-  const { outputs } = await model.forward({
-    shape: [1, n],
-    inputIds: Int32Array.from(enc.inputIds),
-    tokenTypeIds: Int32Array.from(enc.tokenTypeIds),
-    attentionMask: Int32Array.from(enc.attentionMask),
-  });
-  const logits = Array.from(outputs.logits.data);
-  const max = Math.max(...logits);
-  const exp = logits.map((v) => Math.exp(v - max));
-  const best = logits.indexOf(max);
-  const score = exp[best] / exp.reduce((a, b) => a + b, 0);
-  console.log(`\nsample prediction for ${JSON.stringify(request)}:\n  ${JSON.stringify([model.config.id2label[best], Number(score.toFixed(4))])}`);
+  const [best] = await classifier([{ text: request.sentence1, text_pair: request.sentence2 }]);
+  await classifier.dispose();
+  console.log(`\nsample prediction for ${JSON.stringify(request)}:\n  ${JSON.stringify([best.label, Number(best.score.toFixed(4))])}`);
   const results = JSON.parse(fs.readFileSync(path.join(outputDir, 'eval_results.json'), 'utf8'));
   console.log(`\ndev accuracy ${results.eval_accuracy.toFixed(4)} (chance: 0.33); total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   fs.rmSync(outputDir, { recursive: true, force: true });

@@ -56,3 +56,9 @@ export type { DataErrorCode } from './data/readers/data_error';
 // reported here, with what was looked for and what to run, not at the first model call.
 import { native } from './native';
 native();
+export { pipeline, pipelineOn, PIPELINE_TASKS } from './serving/pipeline';
+export type { Pipeline, PipelineOptions, PipelineTaskName, PipelineTasks } from './serving/pipeline';
+export { PipelineInputError, PipelineSetupError } from './serving/errors';
+export { InferenceEngine } from './serving/inference_engine';
+export type { EngineOptions, FeatureOutputs } from './serving/inference_engine';
+export type { BatchLimits, BatchReport } from './serving/batcher';

@@ -13,7 +13,7 @@ import { buildTextFeatures } from '../../data/features/text_features';
 import { cacheKey, cachedFeatures, fileDigest, tokenizerFingerprint } from '../../data/features/feature_cache';
 import type { TextFeature } from '../../data/loader/collate';
 import { glueMetrics, meanSquaredError } from '../../evaluation';
-import { softmax } from '../../evaluation/softmax';
+import { applyFunction, defaultFunction } from '../../serving/tasks/text_classification';
 import type { Predictions } from '../../training/trainer';
 import type { FlagValues } from '../flags';
 import { readConfigId2Label, str } from '../command_common';
@@ -266,16 +266,18 @@ function computeMetrics(p: Predictions, labels: ResolvedLabels, task: string | u
   return glueMetrics(task ?? 'classification', argmaxRows(p), p.labels as number[]);
 }
 
+// Scores as the pipeline computes them (lib/serving/tasks/text_classification.ts): one inference path.
 function writePredictions(file: string, split: LoadedSplit, p: Predictions, labels: ResolvedLabels): void {
+  const apply = defaultFunction(labels.problem, p.numLabels);
   const lines = split.examples.map((example, i) => {
     const row = Array.from(p.logits.subarray(i * p.numLabels, (i + 1) * p.numLabels));
-    if (labels.problem === 'regression') return { index: i, line: example.source.line, prediction: row[0] };
+    const scores = applyFunction(row, apply);
+    if (labels.problem === 'regression') return { index: i, line: example.source.line, prediction: scores[0] };
     if (labels.problem === 'multi_label_classification') {
-      const scores = row.map((v) => 1 / (1 + Math.exp(-v)));
       return { index: i, line: example.source.line, labels: labels.labels.filter((_, j) => scores[j] > 0.5), scores };
     }
-    const best = row.indexOf(Math.max(...row));
-    return { index: i, line: example.source.line, label: labels.labels[best], score: softmax(row)[best] };
+    const best = scores.indexOf(Math.max(...scores));
+    return { index: i, line: example.source.line, label: labels.labels[best], score: scores[best] };
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n'));

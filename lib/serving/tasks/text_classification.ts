@@ -1,4 +1,5 @@
 // text-classification (alias sentiment-analysis): transformers' TextClassificationPipeline.
+import type { BertConfig } from '../../config/bert_config';
 import { softmax } from '../../evaluation/softmax';
 import type { TokenizerInput } from '../../tokenization/bert_tokenizer';
 import { PipelineInputError, PipelineSetupError } from '../errors';
@@ -62,7 +63,8 @@ export const textClassification: TaskDefinition<TextClassificationInput, Params,
     rejectUnknownParameters(raw, ['top_k', 'function_to_apply']);
     const numLabels = engine.model.config.num_labels;
     const topK = raw.top_k === null ? null : optionalInteger(raw, 'top_k', 1);
-    return { topK, apply: optionalChoice(raw, 'function_to_apply', ['softmax', 'sigmoid', 'none']) ?? defaultFunction(engine, numLabels) };
+    const apply = optionalChoice(raw, 'function_to_apply', ['softmax', 'sigmoid', 'none']) ?? defaultFunction(engine.model.config.problem_type, numLabels);
+    return { topK, apply };
   },
 
   async run(input: TextClassificationInput, params: Params, context: RunContext, field: string): Promise<LabelScore | LabelScore[]> {
@@ -103,8 +105,8 @@ export function labelNames(engine: InferenceEngine): string[] {
   return Array.from({ length: count }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`);
 }
 
-function defaultFunction(engine: InferenceEngine, numLabels: number): ClassificationFunction {
-  const problem = engine.model.config.problem_type;
+/** transformers' choice when function_to_apply is not given: from the config's problem_type and label count. */
+export function defaultFunction(problem: BertConfig['problem_type'], numLabels: number): ClassificationFunction {
   if (problem === 'regression') return 'none';
   if (problem === 'multi_label_classification' || numLabels === 1) return 'sigmoid';
   return 'softmax';
