@@ -33,8 +33,8 @@ export interface TaskDefinition<Input, Params, Result, Output> {
   parseParameters(raw: Record<string, unknown>, engine: InferenceEngine): Params;
   /** Answers one input. `field` names it in errors (`inputs[3]`). */
   run(input: Input, params: Params, context: RunContext, field: string): Promise<Result>;
-  /** Shapes the results of a call as transformers returns them. */
-  format(results: Result[], single: boolean, params: Params): Output;
+  /** Shapes the results of a call as transformers returns them (`items` are the inputs of the call). */
+  format(results: Result[], single: boolean, params: Params, items: readonly Input[]): Output;
 }
 
 /**

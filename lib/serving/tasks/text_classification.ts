@@ -56,7 +56,7 @@ export const textClassification: TaskDefinition<TextClassificationInput, Params,
       if (raw.length === 0) throw new PipelineInputError(field, 'must not be an empty list');
       return { items: raw.map((value, i) => parseOne(value, `${field}[${i}]`)), single: false };
     }
-    return { items: [parseOne(raw, field)], single: typeof raw === 'string' };
+    return { items: [parseOne(raw, field)], single: true };
   },
 
   parseParameters(raw: Record<string, unknown>, engine: InferenceEngine): Params {
@@ -78,10 +78,10 @@ export const textClassification: TaskDefinition<TextClassificationInput, Params,
     return params.topK === null ? ranked : ranked.slice(0, params.topK);
   },
 
-  format(results: Array<LabelScore | LabelScore[]>, single: boolean, params: Params): TextClassificationOutput {
+  format(results: Array<LabelScore | LabelScore[]>, single: boolean, params: Params, items: readonly TextClassificationInput[]): TextClassificationOutput {
     if (!single) return results;
-    // transformers wraps the result of one string in a list unless top_k was given.
-    return params.topK === undefined ? (results as LabelScore[]) : results[0];
+    // transformers wraps the result of one string (not of one {text, text_pair}) in a list unless top_k was given.
+    return params.topK === undefined && typeof items[0] === 'string' ? (results as LabelScore[]) : results[0];
   },
 };
 

@@ -1,0 +1,129 @@
+// zero-shot-classification against transformers' ZeroShotClassificationPipeline (live, one Python
+// run): tiny random NLI models saved by bertrun, entailment last (the usual MNLI layout) and first
+// (so the contradiction logit is the last one). Labels exactly, scores within 1e-4.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PipelineInputError, PipelineSetupError } from '../../lib/serving/errors';
+import { pipeline, type Pipeline } from '../../lib/serving/pipeline';
+import { expectClose, maxNestedDiff, writeTinyModel } from '../helpers/pipeline_models';
+import { runPythonScript } from '../helpers/python_script';
+
+type ModelName = 'nli' | 'entailFirst';
+
+interface Case {
+  model: ModelName;
+  inputs: unknown;
+  kwargs: Record<string, unknown>;
+}
+
+const LABELS = ['sports', 'politics', 'cooking', 'weather'];
+
+const CASES: Case[] = [
+  { model: 'nli', inputs: 'i love this game !', kwargs: { candidate_labels: LABELS } },
+  { model: 'nli', inputs: 'the cat eats the fish .', kwargs: { candidate_labels: 'cooking, sports,  weather,' } },
+  { model: 'nli', inputs: 'the cat eats the fish .', kwargs: { candidate_labels: LABELS, multi_label: true } },
+  { model: 'nli', inputs: 'the cat eats the fish .', kwargs: { candidate_labels: ['cooking'] } },
+  { model: 'nli', inputs: 'a big red dog', kwargs: { candidate_labels: LABELS, hypothesis_template: 'it is about {} !' } },
+  { model: 'nli', inputs: 'a big red dog', kwargs: { candidate_labels: LABELS, hypothesis_template: '{0} , {0} ? {{ not }}' } },
+  { model: 'nli', inputs: ['i hate the food', 'the bird sleeps', 'very very small'], kwargs: { candidate_labels: LABELS } },
+  { model: 'nli', inputs: ['i hate the food'], kwargs: { candidate_labels: LABELS, multi_label: false } },
+  { model: 'entailFirst', inputs: 'i love this game !', kwargs: { candidate_labels: LABELS } },
+  // Longer than the model's 64 tokens: the text is cut, the hypothesis kept (only_first).
+  { model: 'entailFirst', inputs: 'the big cat eats the small red fish . '.repeat(10), kwargs: { candidate_labels: LABELS } },
+  { model: 'entailFirst', inputs: ['i love this game !', 'blue fish'], kwargs: { candidate_labels: LABELS, multi_label: true } },
+  { model: 'entailFirst', inputs: 'i love this game !', kwargs: { candidate_labels: 'sports' } },
+];
+
+// Requests transformers refuses too; bertrun names the field.
+const ERROR_CASES: Array<Case & { field: string }> = [
+  { model: 'nli', inputs: 'the cat', kwargs: { candidate_labels: [] }, field: 'parameters.candidate_labels' },
+  { model: 'nli', inputs: 'the cat', kwargs: { candidate_labels: ' , ' }, field: 'parameters.candidate_labels' },
+  { model: 'nli', inputs: 'the cat', kwargs: { candidate_labels: LABELS, hypothesis_template: 'no placeholder' }, field: 'parameters.hypothesis_template' },
+  { model: 'nli', inputs: 'the cat', kwargs: { candidate_labels: LABELS, hypothesis_template: '{label}' }, field: 'parameters.hypothesis_template' },
+];
+
+const caseName = (c: Case) => `${c.model} ${JSON.stringify(c.inputs).slice(0, 40)} ${JSON.stringify(c.kwargs)}`;
+
+let dir: string;
+let reference: Array<{ output?: unknown; error?: string }>;
+const pipelines = new Map<ModelName, Pipeline<'zero-shot-classification'>>();
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-zero-shot-'));
+  const dirs: Record<ModelName, string> = {
+    nli: await writeTinyModel(
+      path.join(dir, 'nli'),
+      'sequence-classification',
+      { id2label: { 0: 'contradiction', 1: 'neutral', 2: 'entailment' }, initializer_range: 0.3 },
+      5,
+    ),
+    entailFirst: await writeTinyModel(
+      path.join(dir, 'entail-first'),
+      'sequence-classification',
+      { id2label: { 0: 'ENTAILMENT', 1: 'NEUTRAL', 2: 'CONTRADICTION' }, initializer_range: 0.3 },
+      6,
+    ),
+  };
+  const cases = [...CASES, ...ERROR_CASES].map((c) => ({ task: 'zero-shot-classification', model: dirs[c.model], inputs: c.inputs, kwargs: c.kwargs }));
+  fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
+  reference = JSON.parse(runPythonScript('pipeline_reference_cls.py', [path.join(dir, 'cases.json')]));
+  for (const [name, modelDir] of Object.entries(dirs)) pipelines.set(name as ModelName, await pipeline('zero-shot-classification', modelDir));
+});
+
+afterAll(async () => {
+  for (const p of pipelines.values()) await p.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test.each(CASES.map((c, i) => [caseName(c), i] as const))('%s: as transformers', async (_name, i) => {
+  const c = CASES[i];
+  expect(reference[i].error).toBeUndefined();
+  expectClose(await pipelines.get(c.model)!.call(c.inputs, c.kwargs), reference[i].output, 1e-4);
+});
+
+test.each(ERROR_CASES.map((c, i) => [caseName(c), i] as const))('%s: transformers fails too; bertrun names the field', async (_name, i) => {
+  const c = ERROR_CASES[i];
+  expect(reference[CASES.length + i].error).toBeDefined();
+  const err = await pipelines
+    .get(c.model)!
+    .call(c.inputs, c.kwargs)
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(PipelineInputError);
+  expect((err as PipelineInputError).field).toBe(c.field);
+});
+
+test('bad requests name the field', async () => {
+  const classify = pipelines.get('nli')!;
+  const fieldOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'no error',
+      (e: unknown) => (e instanceof PipelineInputError ? e.field : String(e)),
+    );
+  expect(await fieldOf(classify.call('the cat'))).toBe('parameters.candidate_labels');
+  expect(await fieldOf(classify.call('the cat', { candidate_labels: 3 }))).toBe('parameters.candidate_labels');
+  expect(await fieldOf(classify.call('the cat', { candidate_labels: ['a', ''] }))).toBe('parameters.candidate_labels[1]');
+  expect(await fieldOf(classify.call('', { candidate_labels: LABELS }))).toBe('inputs');
+  expect(await fieldOf(classify.call(['the cat', 5], { candidate_labels: LABELS }))).toBe('inputs[1]');
+  expect(await fieldOf(classify.call('the cat', { candidate_labels: LABELS, multi_label: 'yes' }))).toBe('parameters.multi_label');
+  expect(await fieldOf(classify.call('the cat', { candidate_labels: LABELS, labels: LABELS }))).toBe('parameters.labels');
+});
+
+test('a list gives what each input gives alone (all label pairs batched; nothing changes beyond 1e-5)', async () => {
+  const classify = pipelines.get('nli')!;
+  const inputs = ['i hate the food', 'the bird sleeps', 'very very small', 'the green fish is not very big , it eats a small red fish .'];
+  for (const multi_label of [false, true]) {
+    const together = await classify(inputs, { candidate_labels: LABELS, multi_label });
+    const alone = [];
+    for (const input of inputs) alone.push(await classify(input, { candidate_labels: LABELS, multi_label }));
+    expect(maxNestedDiff(together, alone)).toBeLessThanOrEqual(1e-5);
+  }
+});
+
+test('a model without an entailment label cannot do zero-shot classification', async () => {
+  const model = await writeTinyModel(path.join(dir, 'sentiment'), 'sequence-classification', { id2label: { 0: 'negative', 1: 'positive' } });
+  const err = await pipeline('zero-shot-classification', model).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(PipelineSetupError);
+  expect((err as Error).message).toMatch(/label2id.*"negative","positive".*entail/s);
+  expect((err as Error).message).toContain('Fix: name its classes in config.json');
+});
