@@ -4,12 +4,30 @@
 import { PipelineInputError } from './errors';
 import { InferenceEngine, type EngineOptions } from './inference_engine';
 import type { RunContext, TaskDefinition } from './task_definition';
-import { textClassification, type TextClassificationInput, type TextClassificationOutput, type TextClassificationParameters } from './tasks/text_classification';
+import {
+  textClassification,
+  type TextClassificationInput,
+  type TextClassificationOutput,
+  type TextClassificationParameters,
+} from './tasks/text_classification';
+import { tokenClassification, type TokenClassificationOutput, type TokenClassificationParameters } from './tasks/token_classification';
+import { questionAnswering, type QuestionAnsweringInput, type QuestionAnsweringOutput, type QuestionAnsweringParameters } from './tasks/question_answering';
+import { featureExtraction, type FeatureExtractionOutput, type FeatureExtractionParameters } from './tasks/feature_extraction';
+import { fillMask, type FillMaskOutput, type FillMaskParameters } from './tasks/fill_mask';
+import { sentenceEmbeddings, type SentenceEmbeddingsOutput, type SentenceEmbeddingsParameters } from './tasks/sentence_embeddings';
+import { zeroShotClassification, type ZeroShotClassificationOutput, type ZeroShotClassificationParameters } from './tasks/zero_shot_classification';
 
 /** Tasks by name, aliases included, with their input, parameter and output types. */
 export interface PipelineTasks {
   'text-classification': { input: TextClassificationInput; parameters: TextClassificationParameters; output: TextClassificationOutput };
   'sentiment-analysis': PipelineTasks['text-classification'];
+  'token-classification': { input: string; parameters: TokenClassificationParameters; output: TokenClassificationOutput };
+  ner: PipelineTasks['token-classification'];
+  'question-answering': { input: QuestionAnsweringInput; parameters: QuestionAnsweringParameters; output: QuestionAnsweringOutput };
+  'fill-mask': { input: string; parameters: FillMaskParameters; output: FillMaskOutput };
+  'feature-extraction': { input: string; parameters: FeatureExtractionParameters; output: FeatureExtractionOutput };
+  'sentence-embeddings': { input: string; parameters: SentenceEmbeddingsParameters; output: SentenceEmbeddingsOutput };
+  'zero-shot-classification': { input: string; parameters: ZeroShotClassificationParameters; output: ZeroShotClassificationOutput };
 }
 
 export type PipelineTaskName = keyof PipelineTasks;
@@ -20,11 +38,19 @@ type AnyTaskDefinition = TaskDefinition<any, any, any, unknown>;
 const TASKS: Record<PipelineTaskName, AnyTaskDefinition> = {
   'text-classification': textClassification,
   'sentiment-analysis': textClassification,
+  'token-classification': tokenClassification,
+  ner: tokenClassification,
+  'question-answering': questionAnswering,
+  'fill-mask': fillMask,
+  'feature-extraction': featureExtraction,
+  'sentence-embeddings': sentenceEmbeddings,
+  'zero-shot-classification': zeroShotClassification,
 };
 
 /** The canonical name of a task (aliases resolved). */
 const CANONICAL: Partial<Record<PipelineTaskName, PipelineTaskName>> = {
   'sentiment-analysis': 'text-classification',
+  ner: 'token-classification',
 };
 
 export const PIPELINE_TASKS = Object.keys(TASKS) as PipelineTaskName[];
@@ -88,7 +114,7 @@ function makePipeline(task: PipelineTaskName, definition: AnyTaskDefinition, eng
     const params: unknown = definition.parseParameters(parameters, engine);
     const { items, single } = definition.parseInputs(inputs, 'inputs');
     const results = await Promise.all(items.map((item, i) => definition.run(item, params, context, single ? 'inputs' : `inputs[${i}]`)));
-    return definition.format(results, single, params);
+    return definition.format(results, single, params, items);
   };
   const run = ((inputs: unknown, parameters?: Record<string, unknown>) => call(inputs, parameters as Record<string, unknown>)) as Pipeline<PipelineTaskName>;
   return Object.assign(run, { task, engine, call, dispose: () => engine.dispose() });
