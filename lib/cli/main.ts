@@ -14,6 +14,7 @@ commands:
   train     fine-tune (run_glue.py flags: --model_name_or_path --task_name/--train_file --do_train --do_eval ...)
   eval      evaluate a fine-tuned model directory on a dev set
   predict   write predictions for a test file
+  serve     serve a model over HTTP (JSON API, text-embeddings-inference routes, metrics)
   launch    start N workers of a command with torchrun's environment (multi-process / multi-node DDP)
   env       print the addon and libtorch in use, devices, threads and BLAS
   setup     install the libtorch the addon needs (PyPI torch) into bertrun's cache, if none fits
@@ -35,6 +36,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async (argv) => (await import('./build_command')).runBuild(argv);
     case 'launch':
       return async (argv) => (await import('./launch_command')).runLaunch(argv);
+    case 'serve':
+      return async (argv) => (await import('./serve_command')).runServe(argv);
     case 'train':
     case 'eval':
     case 'predict':
