@@ -62,3 +62,5 @@ export { PipelineInputError, PipelineSetupError } from './serving/errors';
 export { InferenceEngine } from './serving/inference_engine';
 export type { EngineOptions, FeatureOutputs } from './serving/inference_engine';
 export type { BatchLimits, BatchReport } from './serving/batcher';
+export { buildServer, BatchReports, DEFAULT_SERVER_LIMITS, METRIC_NAMES } from './serving/server';
+export type { ServerOptions, ServedModel, ServedPipeline, ServerLimits, ErrorBody, ErrorType } from './serving/server';
