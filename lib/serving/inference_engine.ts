@@ -1,7 +1,7 @@
 // One loaded model answering forward requests for pipelines and the HTTP server: encodings go
 // into the model's one batch queue, come back as that encoding's own slice of the outputs.
 import { BertModel, type BertTask, type OutputTensor } from '../models/bert_model';
-import type { NativeBatch } from '../native';
+import { collate } from '../data/loader/collate';
 import { BertTokenizer } from '../tokenization/bert_tokenizer';
 import type { Encoding } from '../tokenization/encoding';
 import { DEFAULT_BATCH_LIMITS, DynamicBatcher, type BatchLimits, type BatchReport } from './batcher';
@@ -94,17 +94,9 @@ export class InferenceEngine {
   }
 
   private async forward(encodings: Encoding[]): Promise<FeatureOutputs[]> {
-    const rows = encodings.length;
-    const columns = Math.max(...encodings.map((e) => e.inputIds.length));
-    const inputIds = new Int32Array(rows * columns).fill(this.tokenizer.padTokenId);
-    const tokenTypeIds = new Int32Array(rows * columns);
-    const attentionMask = new Int32Array(rows * columns);
-    encodings.forEach((e, r) => {
-      inputIds.set(e.inputIds, r * columns);
-      tokenTypeIds.set(e.tokenTypeIds, r * columns);
-      attentionMask.fill(1, r * columns, r * columns + e.inputIds.length);
-    });
-    const batch: NativeBatch = { shape: [rows, columns], inputIds, tokenTypeIds, attentionMask };
+    // Padded to the longest encoding and no further: batches are sorted by length, so padding stays small.
+    const batch = collate(encodings, { padTokenId: this.tokenizer.padTokenId, padToMultipleOf: 1 });
+    const [rows, columns] = batch.shape;
     const { outputs } = await this.model.forward(batch);
     const perToken = PER_TOKEN_OUTPUTS[this.task];
     return encodings.map((e, r) => {
