@@ -5,18 +5,20 @@
 // both saved by bertrun) answer contexts longer than max_seq_len (several doc_stride windows), with
 // top_k 1 and 3, "no answer", short max_answer_len, word alignment on and off, accents and emoji.
 // Answers and start/end (UTF-16) must be equal, scores within 1e-4.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { SeededRandom } from '../../lib/data/loader/seeded_random';
-import { BertModel } from '../../lib/models/bert_model';
-import { PipelineInputError } from '../../lib/serving/errors';
-import { pipeline, type Pipeline } from '../../lib/serving/pipeline';
+import type { Pipeline } from '../../lib/serving/pipeline';
 import type { Answer } from '../../lib/serving/tasks/question_answering';
-import { runPythonScript } from '../helpers/python_script';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { findMiniLM } = require('../../scripts/find-minilm.js') as { findMiniLM: () => string };
+import {
+  ReferenceCases,
+  expectInputError,
+  expectSameAsReference,
+  otherHeadWarnings,
+  pipelineTestFiles,
+  randomWords,
+  writeMiniLmWithHead,
+  writeTinyModel,
+  type ReferenceResult,
+} from '../helpers/pipeline_models';
 
 const WORDS = [
   'the',
@@ -42,72 +44,22 @@ const WORDS = [
 ];
 const PIECES = ['##ington', '##s', '##ing', '##er', '##ed', '##hn'];
 const PUNCTUATION = ['.', ',', '!', '?', "'"];
-const TINY_MAX_LENGTH = 64;
 
-interface Case {
-  task: 'question-answering';
-  model: string;
-  inputs: unknown;
-  kwargs: Record<string, unknown>;
-}
-type Reference = { output: unknown } | { error: string };
-
-let dir: string;
+const files = pipelineTestFiles('bertrun-pipeline-qa-');
 let tinyDir: string;
 let minilmDir: string;
 let tiny: Pipeline<'question-answering'>;
 let minilm: Pipeline<'question-answering'>;
-const cases: Case[] = [];
-const compared: Array<{ which: 'tiny' | 'minilm'; index: number; inputs: unknown; params: Record<string, unknown> }> = [];
+const calls = new ReferenceCases<'tiny' | 'minilm'>('question-answering', (which) => (which === 'tiny' ? tinyDir : minilmDir));
+const { cases, compared } = calls;
 /** Reference indices of calls transformers refuses, by name. */
 const refused: Record<string, number> = {};
-let reference: Reference[];
-
-async function writeTinyQa(target: string): Promise<void> {
-  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS, ...PIECES, ...PUNCTUATION];
-  const model = BertModel.fromConfig(
-    {
-      vocab_size: vocab.length,
-      hidden_size: 32,
-      num_hidden_layers: 2,
-      num_attention_heads: 2,
-      intermediate_size: 48,
-      max_position_embeddings: TINY_MAX_LENGTH,
-      // Large weights: peaked start/end probabilities, so spans rarely tie.
-      initializer_range: 0.6,
-    },
-    'question-answering',
-    { seed: 13 },
-  );
-  await model.savePretrained(target);
-  await model.dispose();
-  fs.writeFileSync(path.join(target, 'vocab.txt'), vocab.join('\n') + '\n');
-  fs.writeFileSync(path.join(target, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true, model_max_length: TINY_MAX_LENGTH }));
-}
-
-async function writeMiniLmQa(target: string): Promise<void> {
-  const { model, tokenizer } = await BertModel.fromPretrained(findMiniLM(), 'question-answering', {
-    seed: 9,
-    config: { initializer_range: 0.2 },
-    warn: () => undefined,
-  });
-  await model.savePretrained(target, { tokenizer });
-  await model.dispose();
-}
+let reference: ReferenceResult[];
 
 /** Text over the tiny vocabulary with unknown words, accents, emoji and punctuation. */
 function tinyText(seed: number, words: number): string {
-  const random = new SeededRandom(seed);
   const extras = ['Zoë', '😀', 'xyz', 'Washington', 'Johnny', 'NEW', 'café', 'Zoe\u0301s'];
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) {
-    const r = random.below(10);
-    if (r < 2) out.push(extras[random.below(extras.length)]);
-    else if (r < 3) out.push(WORDS[random.below(WORDS.length)] + PIECES[random.below(PIECES.length)].slice(2));
-    else out.push(WORDS[random.below(WORDS.length)]);
-    if (random.below(7) === 0) out.push(PUNCTUATION[random.below(PUNCTUATION.length)]);
-  }
-  return out.join(' ');
+  return randomWords(new SeededRandom(seed), words, { words: WORDS, pieces: PIECES, punctuation: PUNCTUATION, extras }, 7).join(' ');
 }
 
 const TINY_CONTEXTS = [tinyText(1, 40), tinyText(2, 90), tinyText(3, 150), `Zoë 😀 ${tinyText(4, 120)} 😀😀 Zoë`];
@@ -127,14 +79,8 @@ const MINILM_CONTEXT = [
   .repeat(4);
 const MINILM_QUESTIONS = ['Where does Wolfgang live?', 'When was the Eiffel Tower completed?', 'Where did Zoë Saldaña move to?'];
 
-function addCase(which: 'tiny' | 'minilm', inputs: unknown, params: Record<string, unknown>): void {
-  compared.push({ which, index: cases.length, inputs, params });
-  cases.push({ task: 'question-answering', model: which === 'tiny' ? tinyDir : minilmDir, inputs, kwargs: params });
-}
-
 function addRefused(name: string, inputs: unknown, params: Record<string, unknown>): void {
-  refused[name] = cases.length;
-  cases.push({ task: 'question-answering', model: tinyDir, inputs, kwargs: params });
+  refused[name] = calls.add('tiny', inputs, params);
 }
 
 function buildCases(): void {
@@ -154,21 +100,21 @@ function buildCases(): void {
     TINY_QUESTIONS.forEach((question, q) => {
       // Every question on every context with a few parameter sets; all of them on the first question.
       const sets = q === 0 ? paramSets : [paramSets[(c + q) % paramSets.length], paramSets[(c + 2 * q + 1) % paramSets.length]];
-      for (const params of sets) addCase('tiny', { question, context }, params);
+      for (const params of sets) calls.compare('tiny', { question, context }, params);
     });
   });
   SHORT_CONTEXTS.forEach((context, c) => {
-    for (const question of TINY_QUESTIONS) addCase('tiny', { question, context }, { handle_impossible_answer: true });
-    addCase('tiny', { question: TINY_QUESTIONS[c % 4], context }, { handle_impossible_answer: true, align_to_words: false });
-    addCase('tiny', { question: TINY_QUESTIONS[c % 4], context }, {});
+    for (const question of TINY_QUESTIONS) calls.compare('tiny', { question, context }, { handle_impossible_answer: true });
+    calls.compare('tiny', { question: TINY_QUESTIONS[c % 4], context }, { handle_impossible_answer: true, align_to_words: false });
+    calls.compare('tiny', { question: TINY_QUESTIONS[c % 4], context }, {});
   });
   // max_question_len does not cut the question (transformers' fast-tokenizer path ignores it).
-  addCase(
+  calls.compare(
     'tiny',
     { question: 'who lives in new york and where does john work', context: TINY_CONTEXTS[2] },
     { max_seq_len: 40, doc_stride: 18, max_question_len: 3 },
   );
-  addCase(
+  calls.compare(
     'tiny',
     [
       { question: TINY_QUESTIONS[0], context: TINY_CONTEXTS[1] },
@@ -177,9 +123,9 @@ function buildCases(): void {
     { ...windows, top_k: 2 },
   );
   for (const question of MINILM_QUESTIONS) {
-    addCase('minilm', { question, context: MINILM_CONTEXT }, {});
-    addCase('minilm', { question, context: MINILM_CONTEXT }, { max_seq_len: 64, doc_stride: 24, top_k: 3, max_answer_len: 5 });
-    addCase('minilm', { question, context: MINILM_CONTEXT }, { max_seq_len: 96, doc_stride: 32, handle_impossible_answer: true, top_k: 3 });
+    calls.compare('minilm', { question, context: MINILM_CONTEXT }, {});
+    calls.compare('minilm', { question, context: MINILM_CONTEXT }, { max_seq_len: 64, doc_stride: 24, top_k: 3, max_answer_len: 5 });
+    calls.compare('minilm', { question, context: MINILM_CONTEXT }, { max_seq_len: 96, doc_stride: 32, handle_impossible_answer: true, top_k: 3 });
   }
   addRefused('doc_stride over max_seq_len', { question: 'who', context: TINY_CONTEXTS[1] }, { max_seq_len: 32, doc_stride: 40 });
   addRefused('doc_stride over the window', { question: TINY_QUESTIONS[2], context: TINY_CONTEXTS[1] }, { max_seq_len: 32, doc_stride: 25 });
@@ -187,24 +133,14 @@ function buildCases(): void {
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-pipeline-qa-'));
-  tinyDir = path.join(dir, 'tiny');
-  minilmDir = path.join(dir, 'minilm');
-  await writeTinyQa(tinyDir);
-  await writeMiniLmQa(minilmDir);
+  // Large weights: peaked start/end probabilities, so spans rarely tie.
+  tinyDir = await writeTinyModel(files.path('tiny'), 'question-answering', { initializer_range: 0.6 }, 13, [...WORDS, ...PIECES, ...PUNCTUATION]);
+  minilmDir = await writeMiniLmWithHead(files.path('minilm'), 'question-answering', 9, { initializer_range: 0.2 });
   buildCases();
-  const file = path.join(dir, 'cases.json');
-  fs.writeFileSync(file, JSON.stringify(cases));
-  reference = JSON.parse(runPythonScript('pipeline_reference_ner_qa.py', [file])) as Reference[];
-  tiny = await pipeline('question-answering', tinyDir);
-  minilm = await pipeline('question-answering', minilmDir);
+  reference = files.reference('pipeline_reference_ner_qa.py', cases);
+  tiny = await files.load('question-answering', tinyDir);
+  minilm = await files.load('question-answering', minilmDir);
 }, 180_000);
-
-afterAll(async () => {
-  await tiny?.dispose();
-  await minilm?.dispose();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 type Result = Answer | Answer[];
 
@@ -226,20 +162,8 @@ describe('question-answering pipeline = transformers QuestionAnsweringPipeline',
   });
 
   test('windows, top_k, max_answer_len, "no answer" and word alignment give the same answers', async () => {
-    const answers: Answer[] = [];
-    for (const { which, index, inputs, params } of compared) {
-      const pipe = which === 'tiny' ? tiny : minilm;
-      const actual = (await pipe.call(inputs, params)) as Result | Result[];
-      const expected = (reference[index] as { output: Result | Result[] }).output;
-      const where = `case ${index} (${which}, ${JSON.stringify(params)})`;
-      if (Array.isArray(inputs)) {
-        expect(actual).toHaveLength(inputs.length);
-        inputs.forEach((_, i) => expectSameResult((actual as Result[])[i], (expected as Result[])[i], `${where} input ${i}`));
-      } else {
-        expectSameResult(actual as Result, expected as Result, where);
-      }
-      answers.push(...[expected].flat(2));
-    }
+    const outputs = await expectSameAsReference(compared, { tiny, minilm }, reference, expectSameResult);
+    const answers: Answer[] = outputs.flat(2);
     // The comparison covered real variety: answers past the first window, past emoji, "no answer".
     const contexts = new Set(answers.map((a) => a.answer));
     expect(contexts.size).toBeGreaterThan(40);
@@ -273,41 +197,32 @@ describe('question-answering pipeline = transformers QuestionAnsweringPipeline',
 });
 
 describe('question-answering errors', () => {
-  async function inputError(run: () => Promise<unknown>): Promise<PipelineInputError> {
-    const err = await run().then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(PipelineInputError);
-    return err as PipelineInputError;
-  }
-
   test('inputs: a missing question, an empty context, unknown fields name the field', async () => {
-    expect((await inputError(() => tiny.call({ context: 'zoe lives in paris' }))).field).toBe('inputs.question');
-    expect((await inputError(() => tiny.call([{ question: 'who', context: 'zoe' }, { context: 'john' }]))).field).toBe('inputs[1].question');
-    expect((await inputError(() => tiny.call({ question: 'who', context: '' }))).field).toBe('inputs.context');
-    expect((await inputError(() => tiny.call({ question: 'who', context: '  \t ' }))).field).toBe('inputs.context');
-    expect((await inputError(() => tiny.call({ question: '', context: 'zoe' }))).field).toBe('inputs.question');
-    expect((await inputError(() => tiny.call({ question: 'who', context: 'zoe', text: 'x' }))).field).toBe('inputs.text');
-    expect((await inputError(() => tiny.call({ question: ['who', 7], context: 'zoe' }))).field).toBe('inputs.question[1]');
-    expect((await inputError(() => tiny.call({ question: ['who', 'what'], context: ['zoe'] }))).field).toBe('inputs.context');
-    expect((await inputError(() => tiny.call('who is zoe?'))).field).toBe('inputs');
-    expect((await inputError(() => tiny.call([]))).field).toBe('inputs');
+    expect((await expectInputError(() => tiny.call({ context: 'zoe lives in paris' }))).field).toBe('inputs.question');
+    expect((await expectInputError(() => tiny.call([{ question: 'who', context: 'zoe' }, { context: 'john' }]))).field).toBe('inputs[1].question');
+    expect((await expectInputError(() => tiny.call({ question: 'who', context: '' }))).field).toBe('inputs.context');
+    expect((await expectInputError(() => tiny.call({ question: 'who', context: '  \t ' }))).field).toBe('inputs.context');
+    expect((await expectInputError(() => tiny.call({ question: '', context: 'zoe' }))).field).toBe('inputs.question');
+    expect((await expectInputError(() => tiny.call({ question: 'who', context: 'zoe', text: 'x' }))).field).toBe('inputs.text');
+    expect((await expectInputError(() => tiny.call({ question: ['who', 7], context: 'zoe' }))).field).toBe('inputs.question[1]');
+    expect((await expectInputError(() => tiny.call({ question: ['who', 'what'], context: ['zoe'] }))).field).toBe('inputs.context');
+    expect((await expectInputError(() => tiny.call('who is zoe?'))).field).toBe('inputs');
+    expect((await expectInputError(() => tiny.call([]))).field).toBe('inputs');
   });
 
   test('parameters: unknown or out of range name the parameter', async () => {
     const input = { question: 'who', context: 'zoe lives in paris' };
-    expect((await inputError(() => tiny.call(input, { topk: 2 }))).field).toBe('parameters.topk');
-    expect((await inputError(() => tiny.call(input, { top_k: 0 }))).field).toBe('parameters.top_k');
-    expect((await inputError(() => tiny.call(input, { max_answer_len: 0 }))).field).toBe('parameters.max_answer_len');
-    expect((await inputError(() => tiny.call(input, { handle_impossible_answer: 'yes' }))).field).toBe('parameters.handle_impossible_answer');
+    expect((await expectInputError(() => tiny.call(input, { topk: 2 }))).field).toBe('parameters.topk');
+    expect((await expectInputError(() => tiny.call(input, { top_k: 0 }))).field).toBe('parameters.top_k');
+    expect((await expectInputError(() => tiny.call(input, { max_answer_len: 0 }))).field).toBe('parameters.max_answer_len');
+    expect((await expectInputError(() => tiny.call(input, { handle_impossible_answer: 'yes' }))).field).toBe('parameters.handle_impossible_answer');
   });
 
   test('what transformers refuses is refused, naming the cause', async () => {
     const check = async (name: string, field: string, status: number): Promise<void> => {
       const index = refused[name];
       expect({ name, reference: reference[index] }).toEqual({ name, reference: { error: expect.any(String) } });
-      const err = await inputError(() => tiny.call(cases[index].inputs, cases[index].kwargs));
+      const err = await expectInputError(() => tiny.call(cases[index].inputs, cases[index].kwargs));
       expect({ name, field: err.field, status: err.status }).toEqual({ name, field, status });
     };
     await check('doc_stride over max_seq_len', 'parameters.doc_stride', 400);
@@ -316,18 +231,8 @@ describe('question-answering errors', () => {
   });
 
   test('a model saved with another head is reported when loaded', async () => {
-    const nerDir = path.join(dir, 'ner');
-    const ner = BertModel.fromConfig(
-      { vocab_size: 40, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 48 },
-      'token-classification',
-    );
-    await ner.savePretrained(nerDir);
-    await ner.dispose();
-    fs.copyFileSync(path.join(tinyDir, 'vocab.txt'), path.join(nerDir, 'vocab.txt'));
-    const warnings: string[] = [];
-    const pipe = await pipeline('question-answering', nerDir, { warn: (m) => warnings.push(m) });
-    await pipe.dispose();
-    expect(warnings.join('\n')).toMatch(/newly initialized: \[[^\]]*qa_outputs\.weight/);
-    expect(warnings.join('\n')).toMatch(/not used .*classifier/);
+    const warnings = await otherHeadWarnings('question-answering', 'token-classification', files.path('ner'), WORDS);
+    expect(warnings).toMatch(/newly initialized: \[[^\]]*qa_outputs\.weight/);
+    expect(warnings).toMatch(/not used .*classifier/);
   });
 });

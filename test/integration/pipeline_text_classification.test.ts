@@ -1,16 +1,8 @@
 // text-classification against transformers' TextClassificationPipeline (live, one Python run):
 // all-MiniLM-L6-v2 with a seeded random 3-label head, and tiny multi-label and regression models,
 // each saved by bertrun and loaded by both sides. Labels exactly, scores within 1e-4.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { BertModel } from '../../lib/models/bert_model';
-import { PipelineInputError } from '../../lib/serving/errors';
-import { pipeline, type Pipeline } from '../../lib/serving/pipeline';
-import { expectClose, maxNestedDiff, writeTinyModel } from '../helpers/pipeline_models';
-import { runPythonScript } from '../helpers/python_script';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { findMiniLM } = require('../../scripts/find-minilm.js') as { findMiniLM: () => string };
+import type { Pipeline } from '../../lib/serving/pipeline';
+import { expectClose, fieldOf, maxNestedDiff, pipelineTestFiles, writeMiniLmWithHead, writeTinyModel, type ReferenceResult } from '../helpers/pipeline_models';
 
 type ModelName = 'minilm' | 'multiLabel' | 'regression' | 'oneLabel';
 
@@ -49,43 +41,32 @@ const CASES: Case[] = [
 
 const caseName = (c: Case) => `${c.model} ${JSON.stringify(c.inputs).slice(0, 50)} ${JSON.stringify(c.kwargs ?? {})}`;
 
-let dir: string;
-let reference: Array<{ output?: unknown; error?: string }>;
-const pipelines = new Map<ModelName, Pipeline<'text-classification'>>();
+const files = pipelineTestFiles('bertrun-text-classification-');
+let reference: ReferenceResult[];
+let pipelines: Map<ModelName, Pipeline<'text-classification'>>;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-text-classification-'));
   const dirs: Record<ModelName, string> = {
-    minilm: path.join(dir, 'minilm'),
-    multiLabel: await writeTinyModel(path.join(dir, 'multi'), 'sequence-classification', {
+    // The real MiniLM encoder with a seeded random classification head, saved so that both sides load that head.
+    minilm: await writeMiniLmWithHead(files.path('minilm'), 'sequence-classification', 11, {
+      id2label: { 0: 'negative', 1: 'neutral', 2: 'positive' },
+      initializer_range: 0.5,
+    }),
+    multiLabel: await writeTinyModel(files.path('multi'), 'sequence-classification', {
       id2label: { 0: 'animal', 1: 'color', 2: 'size', 3: 'action' },
       problem_type: 'multi_label_classification',
       initializer_range: 0.3,
     }),
-    regression: await writeTinyModel(path.join(dir, 'regression'), 'sequence-classification', {
+    regression: await writeTinyModel(files.path('regression'), 'sequence-classification', {
       num_labels: 1,
       problem_type: 'regression',
       initializer_range: 0.3,
     }),
-    oneLabel: await writeTinyModel(path.join(dir, 'one-label'), 'sequence-classification', { num_labels: 1, initializer_range: 0.3 }),
+    oneLabel: await writeTinyModel(files.path('one-label'), 'sequence-classification', { num_labels: 1, initializer_range: 0.3 }),
   };
-  // The real MiniLM encoder with a seeded random classification head, saved so that both sides load that head.
-  const { model, tokenizer } = await BertModel.fromPretrained(findMiniLM(), 'sequence-classification', {
-    config: { id2label: { 0: 'negative', 1: 'neutral', 2: 'positive' }, initializer_range: 0.5 },
-    seed: 11,
-    warn: () => undefined,
-  });
-  await model.savePretrained(dirs.minilm, { tokenizer });
-  await model.dispose();
   const cases = CASES.map((c) => ({ task: 'text-classification', model: dirs[c.model], inputs: c.inputs, kwargs: c.kwargs ?? {} }));
-  fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-  reference = JSON.parse(runPythonScript('pipeline_reference_cls.py', [path.join(dir, 'cases.json')]));
-  for (const [name, modelDir] of Object.entries(dirs)) pipelines.set(name as ModelName, await pipeline('text-classification', modelDir));
-});
-
-afterAll(async () => {
-  for (const p of pipelines.values()) await p.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
+  reference = files.reference('pipeline_reference_cls.py', cases);
+  pipelines = await files.loadAll('text-classification', dirs);
 });
 
 test.each(CASES.map((c, i) => [caseName(c), i] as const))('%s: as transformers', async (_name, i) => {
@@ -102,11 +83,6 @@ test('the MiniLM head really is random but not degenerate (scores differ between
 
 test('bad requests name the field', async () => {
   const classify = pipelines.get('minilm')!;
-  const fieldOf = (p: Promise<unknown>) =>
-    p.then(
-      () => 'no error',
-      (e: unknown) => (e instanceof PipelineInputError ? e.field : String(e)),
-    );
   expect(await fieldOf(classify.call(''))).toBe('inputs');
   expect(await fieldOf(classify.call(42))).toBe('inputs');
   expect(await fieldOf(classify.call(['fine', '']))).toBe('inputs[1]');

@@ -4,90 +4,43 @@
 // bertrun) run through both, every aggregation strategy, ignore_labels, windows (stride), and
 // text with accents, emoji and unknown words. Labels, words and start/end offsets (UTF-16) must be
 // equal, scores within 1e-4.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { SeededRandom } from '../../lib/data/loader/seeded_random';
-import { BertModel } from '../../lib/models/bert_model';
-import { PipelineInputError } from '../../lib/serving/errors';
 import { pipeline, type Pipeline } from '../../lib/serving/pipeline';
 import { tokensToString } from '../../lib/serving/tasks/token_classification';
-import { runPythonScript } from '../helpers/python_script';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { findMiniLM } = require('../../scripts/find-minilm.js') as { findMiniLM: () => string };
+import {
+  ReferenceCases,
+  TINY_MAX_LENGTH,
+  expectInputError,
+  expectSameAsReference,
+  otherHeadWarnings,
+  pipelineTestFiles,
+  randomWords,
+  writeMiniLmWithHead,
+  writeTinyModel,
+  type ReferenceResult,
+} from '../helpers/pipeline_models';
 
 const LABELS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ORG', 'I-ORG'];
 const WORDS = ['the', 'zoe', 'john', 'lives', 'in', 'new', 'york', 'and', 'paris', 'is', 'a', 'big', 'city', 'of', 'wash', 'micro', 'soft', 'works', 'at'];
 const PIECES = ['##ington', '##s', '##ing', '##er', '##soft', '##hn', '##a', '##e'];
 const PUNCTUATION = ['.', ',', '!', '?', "'", '-'];
-const TINY_MAX_LENGTH = 64;
 
-interface Case {
-  task: 'token-classification' | 'convert-tokens-to-string';
-  model: string;
-  inputs: string | string[] | string[][];
-  kwargs: Record<string, unknown>;
-}
-type Reference = { output: unknown } | { error: string };
-
-let dir: string;
+const files = pipelineTestFiles('bertrun-pipeline-ner-');
 let tinyDir: string;
 let minilmDir: string;
 let tiny: Pipeline<'ner'>;
 let minilm: Pipeline<'token-classification'>;
-const cases: Case[] = [];
-let reference: Reference[];
+let reference: ReferenceResult[];
 
 function labelMaps(): { id2label: Record<string, string>; label2id: Record<string, number> } {
   return { id2label: Object.fromEntries(LABELS.map((l, i) => [String(i), l])), label2id: Object.fromEntries(LABELS.map((l, i) => [l, i])) };
-}
-
-async function writeTinyNer(target: string): Promise<void> {
-  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS, ...PIECES, ...PUNCTUATION];
-  const model = BertModel.fromConfig(
-    {
-      vocab_size: vocab.length,
-      hidden_size: 32,
-      num_hidden_layers: 2,
-      num_attention_heads: 2,
-      intermediate_size: 48,
-      max_position_embeddings: TINY_MAX_LENGTH,
-      // Large weights: confident, varied predictions (no near-ties between labels).
-      initializer_range: 0.6,
-      ...labelMaps(),
-    },
-    'token-classification',
-    { seed: 11 },
-  );
-  await model.savePretrained(target);
-  await model.dispose();
-  fs.writeFileSync(path.join(target, 'vocab.txt'), vocab.join('\n') + '\n');
-  fs.writeFileSync(path.join(target, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true, model_max_length: TINY_MAX_LENGTH }));
-}
-
-async function writeMiniLmNer(target: string): Promise<void> {
-  const { model, tokenizer } = await BertModel.fromPretrained(findMiniLM(), 'token-classification', {
-    seed: 5,
-    config: { ...labelMaps(), initializer_range: 0.2 },
-    warn: () => undefined,
-  });
-  await model.savePretrained(target, { tokenizer });
-  await model.dispose();
 }
 
 /** Sentences over the tiny vocabulary, with unknown words, accents, emoji and punctuation mixed in. */
 function tinyText(seed: number, words: number): string {
   const random = new SeededRandom(seed);
   const extras = ['Zoë', 'ZOË', '😀', 'xyz', 'Zoe\u0301', 'Washingtoner', 'Microsoft', "John's", 'Jo-hn', 'café', '[MASK]'];
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) {
-    const r = random.below(10);
-    if (r < 2) out.push(extras[random.below(extras.length)]);
-    else if (r < 3) out.push(WORDS[random.below(WORDS.length)] + PIECES[random.below(PIECES.length)].slice(2));
-    else out.push(WORDS[random.below(WORDS.length)]);
-    if (random.below(8) === 0) out.push(PUNCTUATION[random.below(PUNCTUATION.length)]);
-  }
+  const out = randomWords(random, words, { words: WORDS, pieces: PIECES, punctuation: PUNCTUATION, extras }, 8);
   return out.join(random.below(2) === 0 ? ' ' : '  ');
 }
 
@@ -115,13 +68,9 @@ const MINILM_TEXTS = [
 ];
 const MINILM_LONG = Array.from({ length: 60 }, (_, i) => `Sentence ${i} tells that Zoë met Wolfgang in Zürich near Lake Geneva.`).join(' ');
 
-/** [pipeline, reference case index, inputs, parameters] of every compared call. */
-const compared: Array<{ which: 'tiny' | 'minilm'; index: number; inputs: string | string[]; params: Record<string, unknown> }> = [];
-
-function addCase(which: 'tiny' | 'minilm', inputs: string | string[], params: Record<string, unknown>): void {
-  compared.push({ which, index: cases.length, inputs, params });
-  cases.push({ task: 'token-classification', model: which === 'tiny' ? tinyDir : minilmDir, inputs, kwargs: params });
-}
+/** Every reference case, and the compared calls among them (pipeline, case index, inputs, parameters). */
+const calls = new ReferenceCases<'tiny' | 'minilm'>('token-classification', (which) => (which === 'tiny' ? tinyDir : minilmDir));
+const { cases, compared } = calls;
 
 function buildCases(): void {
   const strategies = [
@@ -133,48 +82,42 @@ function buildCases(): void {
     { aggregation_strategy: 'max' },
   ];
   for (const text of [...TINY_TEXTS, ...TINY_LONG]) {
-    for (const s of strategies) addCase('tiny', text, s);
-    addCase('tiny', text, { aggregation_strategy: 'first', ignore_labels: [] });
-    addCase('tiny', text, { ignore_labels: ['O', 'B-LOC'] });
+    for (const s of strategies) calls.compare('tiny', text, s);
+    calls.compare('tiny', text, { aggregation_strategy: 'first', ignore_labels: [] });
+    calls.compare('tiny', text, { ignore_labels: ['O', 'B-LOC'] });
   }
-  addCase('tiny', TINY_TEXTS.slice(0, 3), { aggregation_strategy: 'simple' });
-  addCase('tiny', TINY_TEXTS.slice(2, 4), {});
-  addCase('tiny', TINY_TEXTS[0], { aggregation_strategy: 'SIMPLE' });
+  calls.compare('tiny', TINY_TEXTS.slice(0, 3), { aggregation_strategy: 'simple' });
+  calls.compare('tiny', TINY_TEXTS.slice(2, 4), {});
+  calls.compare('tiny', TINY_TEXTS[0], { aggregation_strategy: 'SIMPLE' });
   for (const text of TINY_LONG) {
-    for (const s of ['simple', 'first', 'average', 'max']) addCase('tiny', text, { aggregation_strategy: s, stride: 8 });
-    addCase('tiny', text, { aggregation_strategy: 'max', stride: 0, ignore_labels: [] });
-    addCase('tiny', text, { aggregation_strategy: 'simple', stride: 30 });
+    for (const s of ['simple', 'first', 'average', 'max']) calls.compare('tiny', text, { aggregation_strategy: s, stride: 8 });
+    calls.compare('tiny', text, { aggregation_strategy: 'max', stride: 0, ignore_labels: [] });
+    calls.compare('tiny', text, { aggregation_strategy: 'simple', stride: 30 });
     // A stride without aggregation_strategy: transformers aggregates nothing but still merges the windows' tokens.
-    addCase('tiny', text, { stride: 16 });
+    calls.compare('tiny', text, { stride: 16 });
   }
-  for (const text of MINILM_TEXTS) for (const s of strategies) addCase('minilm', text, s);
-  addCase('minilm', MINILM_TEXTS, { aggregation_strategy: 'average', ignore_labels: [] });
-  addCase('minilm', MINILM_LONG, { aggregation_strategy: 'first' });
-  addCase('minilm', MINILM_LONG, { aggregation_strategy: 'simple', stride: 64 });
+  for (const text of MINILM_TEXTS) for (const s of strategies) calls.compare('minilm', text, s);
+  calls.compare('minilm', MINILM_TEXTS, { aggregation_strategy: 'average', ignore_labels: [] });
+  calls.compare('minilm', MINILM_LONG, { aggregation_strategy: 'first' });
+  calls.compare('minilm', MINILM_LONG, { aggregation_strategy: 'simple', stride: 64 });
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-pipeline-ner-'));
-  tinyDir = path.join(dir, 'tiny');
-  minilmDir = path.join(dir, 'minilm');
-  await writeTinyNer(tinyDir);
-  await writeMiniLmNer(minilmDir);
+  // Large weights: confident, varied predictions (no near-ties between labels).
+  tinyDir = await writeTinyModel(files.path('tiny'), 'token-classification', { initializer_range: 0.6, ...labelMaps() }, 11, [
+    ...WORDS,
+    ...PIECES,
+    ...PUNCTUATION,
+  ]);
+  minilmDir = await writeMiniLmWithHead(files.path('minilm'), 'token-classification', 5, { ...labelMaps(), initializer_range: 0.2 });
   buildCases();
   cases.push({ task: 'convert-tokens-to-string', model: tinyDir, inputs: TOKEN_LISTS, kwargs: {} });
   // The stride that transformers refuses with aggregation "none".
   cases.push({ task: 'token-classification', model: tinyDir, inputs: TINY_LONG[0], kwargs: { aggregation_strategy: 'none', stride: 8 } });
-  const file = path.join(dir, 'cases.json');
-  fs.writeFileSync(file, JSON.stringify(cases));
-  reference = JSON.parse(runPythonScript('pipeline_reference_ner_qa.py', [file])) as Reference[];
-  tiny = await pipeline('ner', tinyDir);
-  minilm = await pipeline('token-classification', minilmDir);
+  reference = files.reference('pipeline_reference_ner_qa.py', cases);
+  tiny = await files.load('ner', tinyDir);
+  minilm = await files.load('token-classification', minilmDir);
 }, 180_000);
-
-afterAll(async () => {
-  await tiny?.dispose();
-  await minilm?.dispose();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 type Entity = Record<string, unknown>;
 
@@ -200,21 +143,15 @@ describe('token-classification pipeline = transformers TokenClassificationPipeli
   test('every strategy, ignore_labels, lists, truncation and stride windows give the same entities', async () => {
     let entities = 0;
     const kinds = new Set<string>();
-    for (const { which, index, inputs, params } of compared) {
-      const pipe = which === 'tiny' ? tiny : minilm;
-      const actual = (await pipe(inputs, params)) as unknown as Entity[] | Entity[][];
-      const expected = (reference[index] as { output: Entity[] | Entity[][] }).output;
-      const where = `case ${index} (${which}, ${JSON.stringify(params)})`;
+    const outputs = await expectSameAsReference(compared, { tiny, minilm }, reference, expectSameEntities);
+    compared.forEach(({ inputs }, k) => {
       if (Array.isArray(inputs)) {
-        expect(actual).toHaveLength(inputs.length);
-        inputs.forEach((_, i) => expectSameEntities((actual as Entity[][])[i], (expected as Entity[][])[i], `${where} input ${i}`));
-        entities += (expected as Entity[][]).flat().length;
+        entities += (outputs[k] as Entity[][]).flat().length;
       } else {
-        expectSameEntities(actual as Entity[], expected as Entity[], where);
-        entities += expected.length;
-        for (const e of expected as Entity[]) kinds.add(String(e.entity ?? e.entity_group));
+        entities += outputs[k].length;
+        for (const e of outputs[k] as Entity[]) kinds.add(String(e.entity ?? e.entity_group));
       }
-    }
+    });
     // The comparison covered real variety: many entities, every label.
     expect(entities).toBeGreaterThan(500);
     for (const label of ['B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'PER', 'LOC', 'ORG']) expect(kinds).toContain(label);
@@ -243,38 +180,29 @@ describe('token-classification pipeline = transformers TokenClassificationPipeli
 });
 
 describe('token-classification errors', () => {
-  async function inputError(run: () => Promise<unknown>): Promise<PipelineInputError> {
-    const err = await run().then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(PipelineInputError);
-    return err as PipelineInputError;
-  }
-
   test('bad parameters name the parameter', async () => {
-    expect((await inputError(() => tiny.call('zoe', { aggregation_strategy: 'longest' }))).field).toBe('parameters.aggregation_strategy');
-    expect((await inputError(() => tiny.call('zoe', { aggregation: 'simple' }))).field).toBe('parameters.aggregation');
-    expect((await inputError(() => tiny.call('zoe', { ignore_labels: 'O' }))).field).toBe('parameters.ignore_labels');
-    expect((await inputError(() => tiny.call('zoe', { ignore_labels: ['O', 3] }))).field).toBe('parameters.ignore_labels[1]');
-    expect((await inputError(() => tiny.call('zoe', { aggregation_strategy: 'simple', stride: TINY_MAX_LENGTH }))).field).toBe('parameters.stride');
+    expect((await expectInputError(() => tiny.call('zoe', { aggregation_strategy: 'longest' }))).field).toBe('parameters.aggregation_strategy');
+    expect((await expectInputError(() => tiny.call('zoe', { aggregation: 'simple' }))).field).toBe('parameters.aggregation');
+    expect((await expectInputError(() => tiny.call('zoe', { ignore_labels: 'O' }))).field).toBe('parameters.ignore_labels');
+    expect((await expectInputError(() => tiny.call('zoe', { ignore_labels: ['O', 3] }))).field).toBe('parameters.ignore_labels[1]');
+    expect((await expectInputError(() => tiny.call('zoe', { aggregation_strategy: 'simple', stride: TINY_MAX_LENGTH }))).field).toBe('parameters.stride');
   });
 
   test('a stride with aggregation "none" is refused, as transformers refuses it', async () => {
     expect(reference[reference.length - 1]).toEqual({ error: expect.stringContaining('stride') });
-    expect((await inputError(() => tiny.call(TINY_LONG[0], { aggregation_strategy: 'none', stride: 8 }))).field).toBe('parameters.stride');
+    expect((await expectInputError(() => tiny.call(TINY_LONG[0], { aggregation_strategy: 'none', stride: 8 }))).field).toBe('parameters.stride');
   });
 
   test('bad inputs name the input', async () => {
-    expect((await inputError(() => tiny.call(''))).field).toBe('inputs');
-    expect((await inputError(() => tiny.call(['zoe', 7]))).field).toBe('inputs[1]');
-    expect((await inputError(() => tiny.call([]))).field).toBe('inputs');
+    expect((await expectInputError(() => tiny.call(''))).field).toBe('inputs');
+    expect((await expectInputError(() => tiny.call(['zoe', 7]))).field).toBe('inputs[1]');
+    expect((await expectInputError(() => tiny.call([]))).field).toBe('inputs');
   });
 
   test('without truncation a text longer than the model is a 422', async () => {
     const strict = await pipeline('ner', tinyDir, { truncate: false });
     try {
-      const err = await inputError(() => strict.call(['zoe', TINY_LONG[0]]));
+      const err = await expectInputError(() => strict.call(['zoe', TINY_LONG[0]]));
       expect(err.field).toBe('inputs[1]');
       expect(err.status).toBe(422);
       // Windows classify it whole, truncation or not.
@@ -287,18 +215,8 @@ describe('token-classification errors', () => {
   });
 
   test('a model saved with another head is reported when loaded', async () => {
-    const qaDir = path.join(dir, 'qa');
-    const qa = BertModel.fromConfig(
-      { vocab_size: 40, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 48 },
-      'question-answering',
-    );
-    await qa.savePretrained(qaDir);
-    await qa.dispose();
-    fs.copyFileSync(path.join(tinyDir, 'vocab.txt'), path.join(qaDir, 'vocab.txt'));
-    const warnings: string[] = [];
-    const pipe = await pipeline('ner', qaDir, { warn: (m) => warnings.push(m) });
-    await pipe.dispose();
-    expect(warnings.join('\n')).toMatch(/newly initialized: \[[^\]]*classifier\.weight/);
-    expect(warnings.join('\n')).toMatch(/not used .*qa_outputs/);
+    const warnings = await otherHeadWarnings('ner', 'question-answering', files.path('qa'), WORDS);
+    expect(warnings).toMatch(/newly initialized: \[[^\]]*classifier\.weight/);
+    expect(warnings).toMatch(/not used .*qa_outputs/);
   });
 });

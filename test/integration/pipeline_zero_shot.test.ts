@@ -1,13 +1,9 @@
 // zero-shot-classification against transformers' ZeroShotClassificationPipeline (live, one Python
 // run): tiny random NLI models saved by bertrun, entailment last (the usual MNLI layout) and first
 // (so the contradiction logit is the last one). Labels exactly, scores within 1e-4.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { PipelineInputError, PipelineSetupError } from '../../lib/serving/errors';
 import { pipeline, type Pipeline } from '../../lib/serving/pipeline';
-import { expectClose, maxNestedDiff, writeTinyModel } from '../helpers/pipeline_models';
-import { runPythonScript } from '../helpers/python_script';
+import { expectClose, fieldOf, maxNestedDiff, pipelineTestFiles, writeTinyModel, type ReferenceResult } from '../helpers/pipeline_models';
 
 type ModelName = 'nli' | 'entailFirst';
 
@@ -45,35 +41,28 @@ const ERROR_CASES: Array<Case & { field: string }> = [
 
 const caseName = (c: Case) => `${c.model} ${JSON.stringify(c.inputs).slice(0, 40)} ${JSON.stringify(c.kwargs)}`;
 
-let dir: string;
-let reference: Array<{ output?: unknown; error?: string }>;
-const pipelines = new Map<ModelName, Pipeline<'zero-shot-classification'>>();
+const files = pipelineTestFiles('bertrun-zero-shot-');
+let reference: ReferenceResult[];
+let pipelines: Map<ModelName, Pipeline<'zero-shot-classification'>>;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-zero-shot-'));
   const dirs: Record<ModelName, string> = {
     nli: await writeTinyModel(
-      path.join(dir, 'nli'),
+      files.path('nli'),
       'sequence-classification',
       { id2label: { 0: 'contradiction', 1: 'neutral', 2: 'entailment' }, initializer_range: 0.3 },
       5,
     ),
     entailFirst: await writeTinyModel(
-      path.join(dir, 'entail-first'),
+      files.path('entail-first'),
       'sequence-classification',
       { id2label: { 0: 'ENTAILMENT', 1: 'NEUTRAL', 2: 'CONTRADICTION' }, initializer_range: 0.3 },
       6,
     ),
   };
   const cases = [...CASES, ...ERROR_CASES].map((c) => ({ task: 'zero-shot-classification', model: dirs[c.model], inputs: c.inputs, kwargs: c.kwargs }));
-  fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-  reference = JSON.parse(runPythonScript('pipeline_reference_cls.py', [path.join(dir, 'cases.json')]));
-  for (const [name, modelDir] of Object.entries(dirs)) pipelines.set(name as ModelName, await pipeline('zero-shot-classification', modelDir));
-});
-
-afterAll(async () => {
-  for (const p of pipelines.values()) await p.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
+  reference = files.reference('pipeline_reference_cls.py', cases);
+  pipelines = await files.loadAll('zero-shot-classification', dirs);
 });
 
 test.each(CASES.map((c, i) => [caseName(c), i] as const))('%s: as transformers', async (_name, i) => {
@@ -95,11 +84,6 @@ test.each(ERROR_CASES.map((c, i) => [caseName(c), i] as const))('%s: transformer
 
 test('bad requests name the field', async () => {
   const classify = pipelines.get('nli')!;
-  const fieldOf = (p: Promise<unknown>) =>
-    p.then(
-      () => 'no error',
-      (e: unknown) => (e instanceof PipelineInputError ? e.field : String(e)),
-    );
   expect(await fieldOf(classify.call('the cat'))).toBe('parameters.candidate_labels');
   expect(await fieldOf(classify.call('the cat', { candidate_labels: 3 }))).toBe('parameters.candidate_labels');
   expect(await fieldOf(classify.call('the cat', { candidate_labels: ['a', ''] }))).toBe('parameters.candidate_labels[1]');
@@ -121,7 +105,7 @@ test('a list gives what each input gives alone (all label pairs batched; nothing
 });
 
 test('a model without an entailment label cannot do zero-shot classification', async () => {
-  const model = await writeTinyModel(path.join(dir, 'sentiment'), 'sequence-classification', { id2label: { 0: 'negative', 1: 'positive' } });
+  const model = await writeTinyModel(files.path('sentiment'), 'sequence-classification', { id2label: { 0: 'negative', 1: 'positive' } });
   const err = await pipeline('zero-shot-classification', model).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(PipelineSetupError);
   expect((err as Error).message).toMatch(/label2id.*"negative","positive".*entail/s);
