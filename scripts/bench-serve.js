@@ -14,8 +14,9 @@
 // sentence-transformers' encode, on one fixed set of sentences.
 // Targets (all at the same model and machine): bertrun/flask throughput >= 3x at concurrency 16
 // with a lower p99; bertrun/transformers.js throughput >= 1.0x at 16 and 64; batch-1 (concurrency
-// 1) p50 latency bertrun/transformers.js <= 1.2x. A sanity line checks the three servers give the
-// same labels on a sample of requests.
+// 1) p50 latency bertrun/transformers.js <= 1.2x. A sanity line checks the servers give the
+// same labels on a sample of requests. On CPUs with bfloat16 instructions (AMX, AVX512-BF16)
+// `bertrun serve --bf16` is measured too, as information beside the float32 targets.
 // Bench-only dependencies live in scripts/bench/serve (its own package.json, installed on demand
 // with `npm ci --prefix scripts/bench/serve`; python-requirements.txt installed into .venv on demand).
 // CPU used by other processes during each level is reported: on a 2-core machine it distorts timings.
@@ -300,7 +301,7 @@ async function makeMix(minilmDir) {
 // Servers: one function per kind, each returning the child process; startServer() waits for it.
 
 /** (a) `bertrun serve`, its default batching flags, plus --bertrun-args. */
-function spawnBertrun(modelDir, port) {
+function spawnBertrun(modelDir, port, extra = []) {
   const args = [
     path.join(ROOT, 'dist', 'lib', 'cli', 'main.js'),
     'serve',
@@ -311,6 +312,7 @@ function spawnBertrun(modelDir, port) {
     '--port',
     String(port),
     ...cfg.bertrunArgs,
+    ...extra,
   ];
   return spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -580,6 +582,26 @@ function targets(servers) {
   return rows;
 }
 
+/** The bfloat16 server against the float32 ones: information, not targets (different precision). */
+function bf16Rows(servers) {
+  const at = (name, c) => levelOf(servers, name, c) || { rps: Number.NaN, p50: Number.NaN };
+  return cfg.concurrency.map((c) => ({
+    concurrency: c,
+    vsFloat32: ratio(at('bertrun --bf16', c).rps, at('bertrun', c).rps),
+    vsTransformersJs: ratio(at('bertrun --bf16', c).rps, at('transformers.js', c).rps),
+    p50VsTransformersJs: ratio(at('bertrun --bf16', c).p50, at('transformers.js', c).p50),
+  }));
+}
+
+/** Whether the CPU has bfloat16 matrix instructions (Linux /proc/cpuinfo). */
+function cpuHasBf16() {
+  try {
+    return /\b(amx_bf16|avx512_bf16)\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function report(summary) {
   const { mix, servers, sanity, embeddings, targetRows } = summary;
   console.log('');
@@ -623,6 +645,18 @@ function report(summary) {
       ...targetRows.map((t) => [t.what, Number.isFinite(t.value) ? `${fmt(t.value, 2)}x` : 'n/a', t.goal, t.result]),
     ]),
   );
+  if (levelOf(servers, 'bertrun --bf16', cfg.concurrency[0])) {
+    console.log('\nbfloat16 (information, not a target: float32 is compared above)');
+    console.log(
+      table([
+        ['conc', 'bf16/fp32 bertrun req/s', 'bf16 bertrun/transformers.js req/s', 'p50 bf16 bertrun/transformers.js'],
+        ...bf16Rows(servers).map((r) => [
+          r.concurrency,
+          ...[r.vsFloat32, r.vsTransformersJs, r.p50VsTransformersJs].map((v) => (Number.isFinite(v) ? `${fmt(v, 2)}x` : 'n/a')),
+        ]),
+      ]),
+    );
+  }
   console.log('');
   if (sanity.length === 0) console.log('Same-model check: fewer than two servers answered; nothing to compare.');
   for (const s of sanity) {
@@ -689,6 +723,14 @@ async function main() {
           ? undefined
           : 'dist/lib/cli/serve_command.js not built (no `bertrun serve` yet)',
     },
+    // Not part of the targets (they compare float32 with float32): bfloat16 autocast, which CPUs
+    // with AMX / AVX512-BF16 run much faster in batches, shown so a user can weigh it.
+    {
+      name: 'bertrun --bf16',
+      flag: 'bertrun',
+      spawn: (port) => spawnBertrun(classifierDir, port, ['--bf16']),
+      missing: () => (cpuHasBf16() ? undefined : 'this CPU has no AVX512-BF16 / AMX instructions'),
+    },
     { name: 'flask', flag: 'flask', spawn: (port) => spawnFlask(classifierDir, port), missing: () => undefined },
     { name: 'transformers.js', flag: 'transformersjs', spawn: (port) => spawnTransformersJs(classifierOnnx, port), missing: () => undefined },
   ];
@@ -733,6 +775,7 @@ async function main() {
       sanity,
       embeddings,
       targets: targetRows,
+      bf16: bf16Rows(servers),
     };
     fs.writeFileSync(cfg.json, JSON.stringify(out, null, 2) + '\n');
     log(`wrote ${cfg.json}`);
