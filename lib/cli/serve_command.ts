@@ -34,6 +34,11 @@ export const SERVE_FLAGS: FlagSchema = {
   max_concurrent_requests: { type: 'integer', default: DEFAULT_SERVER_LIMITS.maxConcurrentRequests, help: 'requests answered at once; more get 429' },
   max_client_batch_size: { type: 'integer', default: DEFAULT_SERVER_LIMITS.maxClientBatchSize, help: 'inputs in one request; more get 400' },
   max_body_bytes: { type: 'integer', default: DEFAULT_SERVER_LIMITS.maxBodyBytes, help: 'largest request body; larger get 413' },
+  max_request_encodings: {
+    type: 'integer',
+    default: DEFAULT_SERVER_LIMITS.maxRequestEncodings,
+    help: 'model inputs one request may expand to (windows of long texts, zero-shot labels); more get 400',
+  },
   no_truncate: { type: 'boolean', default: false, help: 'inputs longer than the model takes fail with 422 instead of being cut' },
   api_key: { type: 'string', help: 'require Authorization: Bearer <key> on every route but /health (default: $BERTRUN_API_KEY)' },
   log_level: { type: 'string', default: 'info', help: 'log level of the JSON request logs', choices: LOG_LEVELS },
@@ -52,6 +57,7 @@ export interface ServeSettings {
   maxConcurrentRequests: number;
   maxClientBatchSize: number;
   maxBodyBytes: number;
+  maxRequestEncodings: number;
   truncate: boolean;
   apiKey?: string;
   logLevel: string;
@@ -85,6 +91,7 @@ export function serveSettings(argv: readonly string[], env: NodeJS.ProcessEnv = 
     maxConcurrentRequests: integerFlag(flags, 'max_concurrent_requests', 1),
     maxClientBatchSize: integerFlag(flags, 'max_client_batch_size', 1),
     maxBodyBytes: integerFlag(flags, 'max_body_bytes', 1),
+    maxRequestEncodings: integerFlag(flags, 'max_request_encodings', 1),
     truncate: flags.no_truncate !== true,
     apiKey,
     logLevel: flags.log_level as string,
@@ -123,6 +130,7 @@ export async function runServe(argv: string[]): Promise<void> {
     maxConcurrentRequests: settings.maxConcurrentRequests,
     maxClientBatchSize: settings.maxClientBatchSize,
     maxBodyBytes: settings.maxBodyBytes,
+    maxRequestEncodings: settings.maxRequestEncodings,
     apiKey: settings.apiKey,
     logLevel: settings.logLevel,
   });

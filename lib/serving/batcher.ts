@@ -92,8 +92,10 @@ export class DynamicBatcher<I, O> {
       return;
     }
     const batch = this.pick();
-    const waited = Date.now() - Math.min(...this.queue.map((q) => q.enqueuedAt));
-    const full = batch.length >= this.limits.maxBatchRequests || batch.length < this.queue.length;
+    // The queue is in arrival order: its head has waited longest.
+    const waited = Date.now() - this.queue[0].enqueuedAt;
+    const longest = batch[batch.length - 1].length;
+    const full = batch.length >= this.limits.maxBatchRequests || batch.length < this.queue.length || longest * (batch.length + 1) > this.limits.maxBatchTokens;
     if (!full && waited < this.limits.maxWaitMs) {
       if (this.waitTimer === undefined) {
         this.waitTimer = setTimeout(() => {
@@ -120,11 +122,10 @@ export class DynamicBatcher<I, O> {
    * items within the limits; on a tie, the one with the shorter longest item.
    */
   private pick(): Array<Queued<I, O>> {
-    const sorted = [...this.queue].sort((a, b) => a.length - b.length || a.order - b.order);
-    let oldest = 0;
-    sorted.forEach((q, i) => {
-      if (q.order < sorted[oldest].order) oldest = i;
-    });
+    // Only the oldest few batches' worth is sorted, so a long queue costs no more per batch.
+    const window = this.queue.slice(0, Math.max(256, 4 * this.limits.maxBatchRequests));
+    const sorted = window.sort((a, b) => a.length - b.length || a.order - b.order);
+    const oldest = sorted.indexOf(this.queue[0]);
     const { maxBatchTokens, maxBatchRequests } = this.limits;
     let best: [number, number] = [oldest, oldest];
     for (let hi = oldest; hi < sorted.length; hi++) {
@@ -155,7 +156,12 @@ export class DynamicBatcher<I, O> {
       for (const q of batch) q.reject(error);
     }
     report.durationMs = Date.now() - started;
-    this.onBatch?.(report);
+    try {
+      this.onBatch?.(report);
+    } catch (err) {
+      // A metrics listener must not stop the queue (nor become an unhandled rejection).
+      process.emitWarning(`onBatch listener failed: ${(err as Error).message}`);
+    }
   }
 }
 

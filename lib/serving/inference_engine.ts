@@ -18,6 +18,8 @@ export interface EngineOptions extends Partial<BatchLimits> {
   onBatch?: (report: BatchReport) => void;
 }
 
+const MASKED_LM_BATCH_TOKENS = 2048;
+
 /** One encoding's outputs: the batch dimension removed, per-token outputs cut to the encoding's length. */
 export type FeatureOutputs = Record<string, OutputTensor>;
 
@@ -43,11 +45,18 @@ export class InferenceEngine {
   ) {
     this.maxLength = Math.min(tokenizer.modelMaxLength, model.config.max_position_embeddings);
     const limits: BatchLimits = {
-      maxBatchTokens: options.maxBatchTokens ?? DEFAULT_BATCH_LIMITS.maxBatchTokens,
+      // A masked-LM batch returns vocabulary-sized logits per token (16384 tokens x 30522 x 4 bytes
+      // = 2 GB): its default budget is smaller.
+      maxBatchTokens: options.maxBatchTokens ?? (model.task === 'masked-lm' ? MASKED_LM_BATCH_TOKENS : DEFAULT_BATCH_LIMITS.maxBatchTokens),
       maxBatchRequests: options.maxBatchRequests ?? DEFAULT_BATCH_LIMITS.maxBatchRequests,
       maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_LIMITS.maxWaitMs,
     };
-    this.batcher = new DynamicBatcher((batch) => this.forward(batch), (e) => e.inputIds.length, limits, options.onBatch);
+    this.batcher = new DynamicBatcher(
+      (batch) => this.forward(batch),
+      (e) => e.inputIds.length,
+      limits,
+      options.onBatch,
+    );
   }
 
   /** Loads a model directory (config.json, weights, tokenizer files) with the head `task` needs, in evaluation mode. */

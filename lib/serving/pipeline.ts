@@ -3,7 +3,7 @@
 // batch queue, so the inputs of one call (and of concurrent calls, e.g. HTTP requests) share batches.
 import { PipelineInputError } from './errors';
 import { InferenceEngine, type EngineOptions } from './inference_engine';
-import type { RunContext, TaskDefinition } from './task_definition';
+import { EncodingBudget, SiblingFailedError, type RunContext, type TaskDefinition } from './task_definition';
 import {
   textClassification,
   type TextClassificationInput,
@@ -60,6 +60,14 @@ export interface PipelineOptions extends EngineOptions {
   truncate?: boolean;
 }
 
+export interface CallOptions {
+  /**
+   * The most model inputs this call may expand to (windows of long texts, zero-shot labels,
+   * questions); past it the call fails with a PipelineInputError (400). Default: no limit.
+   */
+  maxEncodings?: number;
+}
+
 export interface Pipeline<T extends PipelineTaskName> {
   (inputs: PipelineTasks[T]['input'] | Array<PipelineTasks[T]['input']>, parameters?: PipelineTasks[T]['parameters']): Promise<PipelineTasks[T]['output']>;
   /** The canonical task name (`text-classification` for `sentiment-analysis`). */
@@ -69,7 +77,7 @@ export interface Pipeline<T extends PipelineTaskName> {
    * Answers a request as JSON: `inputs` and `parameters` are checked here (errors are
    * PipelineInputError naming `inputs[i]...` or `parameters.<name>`), as the HTTP server needs.
    */
-  call(inputs: unknown, parameters?: Record<string, unknown>): Promise<unknown>;
+  call(inputs: unknown, parameters?: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
   /** Waits for queued work, then frees the model. */
   dispose(): Promise<void>;
 }
@@ -106,14 +114,30 @@ function taskDefinition(task: string): AnyTaskDefinition {
 }
 
 function makePipeline(task: PipelineTaskName, definition: AnyTaskDefinition, engine: InferenceEngine, truncate: boolean): Pipeline<PipelineTaskName> {
-  const context: RunContext = { engine, truncate };
-  const call = async (inputs: unknown, parameters: Record<string, unknown> = {}): Promise<unknown> => {
+  const call = async (inputs: unknown, parameters: Record<string, unknown> = {}, options: CallOptions = {}): Promise<unknown> => {
     if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
       throw new PipelineInputError('parameters', 'must be an object of named parameters');
     }
+    const budget = options.maxEncodings === undefined ? undefined : new EncodingBudget(options.maxEncodings);
+    const failure = { failed: false };
+    const context: RunContext = { engine, truncate, budget, failure };
     const params: unknown = definition.parseParameters(parameters, engine);
     const { items, single } = definition.parseInputs(inputs, 'inputs');
-    const results = await Promise.all(items.map((item, i) => definition.run(item, params, context, single ? 'inputs' : `inputs[${i}]`)));
+    // Once an input fails the others submit no more work; and every input settles before the call
+    // does, so nothing of a failed call is still running when the caller (e.g. a server's admission
+    // slot) lets go.
+    const runs = items.map(async (item, i) => {
+      try {
+        return await definition.run(item, params, context, single ? 'inputs' : `inputs[${i}]`);
+      } catch (err) {
+        failure.failed = true;
+        throw err;
+      }
+    });
+    const settled = await Promise.allSettled(runs);
+    const rejected = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (rejected.length > 0) throw rejected.find((reason) => !(reason instanceof SiblingFailedError)) ?? rejected[0];
+    const results = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
     return definition.format(results, single, params, items);
   };
   const run = ((inputs: unknown, parameters?: Record<string, unknown>) => call(inputs, parameters as Record<string, unknown>)) as Pipeline<PipelineTaskName>;

@@ -5,7 +5,7 @@ import type { TokenizerInput } from '../tokenization/bert_tokenizer';
 import type { EncodeOptions } from '../tokenization/encode_options';
 import type { Encoding } from '../tokenization/encoding';
 import { PipelineInputError } from './errors';
-import type { InferenceEngine } from './inference_engine';
+import type { FeatureOutputs, InferenceEngine } from './inference_engine';
 
 export interface RunContext {
   readonly engine: InferenceEngine;
@@ -14,6 +14,49 @@ export interface RunContext {
    * do; false: they fail with a PipelineInputError of status 422 (`bertrun serve --no_truncate`).
    */
   readonly truncate: boolean;
+  /** How many model inputs (encodings) this call may still submit; absent: no limit. */
+  readonly budget?: EncodingBudget;
+  /** Set once an input of the call has failed: the call's other inputs submit no more work. */
+  readonly failure?: { failed: boolean };
+}
+
+/** What an input's run throws when another input of the same call failed first (never the reported error). */
+export class SiblingFailedError extends Error {
+  constructor() {
+    super('another input of this call failed');
+    this.name = 'SiblingFailedError';
+  }
+}
+
+/**
+ * The model inputs one call may expand to: windows of long texts, one pair per zero-shot label,
+ * every question of a QA input. A server sets it so that one small request cannot queue unbounded work.
+ */
+export class EncodingBudget {
+  private used = 0;
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`maxEncodings must be a positive integer, got ${limit}`);
+  }
+
+  /** Counts `count` more model inputs for `field`; a 400 naming it once the call passes the limit. */
+  take(count: number, field: string): void {
+    this.used += count;
+    if (this.used > this.limit) {
+      throw new PipelineInputError(
+        field,
+        `expands the request to more than ${this.limit} model inputs (one per window of a long text, per candidate label, per question). ` +
+          'Fix: send fewer or shorter inputs or labels, or a smaller stride, over several requests.',
+      );
+    }
+  }
+}
+
+/** Runs the model on encodings of the input named `field`, counted against the call's budget. */
+export function runModel(context: RunContext, encodings: readonly Encoding[], field: string): Promise<FeatureOutputs[]> {
+  if (context.failure?.failed) throw new SiblingFailedError();
+  context.budget?.take(encodings.length, field);
+  return context.engine.run(encodings);
 }
 
 /** The inputs of one call: one input (the result is not wrapped in a list) or a list of them. */

@@ -7,7 +7,7 @@ import * as path from 'path';
 import type { NativeBatch } from '../../lib/native';
 import { pipeline, pipelineOn, type Pipeline } from '../../lib/serving/pipeline';
 import { BatchReports, type ServedPipeline } from '../../lib/serving/server';
-import { get, metricValue, post, startServer, writeClassifier, type RunningServer } from '../helpers/served_models';
+import { get, metricValue, post, startServer, writeClassifier, writeModelWithHead, type RunningServer } from '../helpers/served_models';
 
 let root: string;
 let modelDir: string;
@@ -95,6 +95,23 @@ test('404 is JSON naming the routes there are', async () => {
     error_type: 'not_found',
   });
   expectError(await post(`${server.url}/classify`, { inputs: 'a' }), 404, 'not_found', /^no route POST \/classify/);
+});
+
+test('400 for a request that expands past --max_request_encodings (zero-shot labels x inputs), and nothing of it is queued', async () => {
+  const nliDir = path.join(root, 'nli');
+  await writeModelWithHead(nliDir, 'sequence-classification', ['contradiction', 'neutral', 'entailment']);
+  const nli = await serve({ model: { modelDir: nliDir, task: 'zero-shot-classification' }, maxRequestEncodings: 8 });
+  const labels = ['cat', 'dog', 'fish', 'bird'];
+  expect((await post(`${nli.url}/`, { inputs: ['the cat', 'a dog'], parameters: { candidate_labels: labels } })).status).toBe(200);
+  expectError(
+    await post(`${nli.url}/`, { inputs: ['the cat', 'a dog', 'the fish'], parameters: { candidate_labels: labels } }),
+    400,
+    'validation',
+    /^inputs\[2\]: expands the request to more than 8 model inputs .*Fix: /,
+  );
+  const metrics = (await get(`${nli.url}/metrics`)).text;
+  expect(metricValue(metrics, 'bertrun_batch_size_sum')).toBe(8);
+  expect(metricValue(metrics, 'bertrun_queue_depth')).toBe(0);
 });
 
 test('413 for a body over --max_body_bytes', async () => {

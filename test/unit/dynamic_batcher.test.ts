@@ -39,7 +39,12 @@ test('batches never exceed the token budget (longest x count) or the request lim
   const lengths = [10, 3, 8, 12, 5, 9, 50, 4, 7, 11];
   const out = await batcher.submit(items(lengths));
   expect(out).toEqual(lengths.map((_, i) => `out-${i}`));
-  expect(batches.flat().map((i) => i.id).sort((x, y) => x - y)).toEqual(lengths.map((_, i) => i));
+  expect(
+    batches
+      .flat()
+      .map((i) => i.id)
+      .sort((x, y) => x - y),
+  ).toEqual(lengths.map((_, i) => i));
   for (const batch of batches) {
     const padded = Math.max(...batch.map((i) => i.length)) * batch.length;
     expect(batch.length).toBeLessThanOrEqual(3);
@@ -114,4 +119,42 @@ test('limits are checked', () => {
   expect(() => new DynamicBatcher(run, (i: Item) => i.length, { maxBatchTokens: 1, maxBatchRequests: 1, maxWaitMs: -1 })).toThrow(
     'maxWaitMs must be a number >= 0, got -1',
   );
+});
+
+test('an onBatch listener that throws does not stop the queue', async () => {
+  const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+  try {
+    const batcher = new DynamicBatcher<Item, number>(
+      async (xs) => xs.map((x) => x.id),
+      (x) => x.length,
+      { maxBatchTokens: 100, maxBatchRequests: 1, maxWaitMs: 0 },
+      () => {
+        throw new Error('listener bug');
+      },
+    );
+    await expect(batcher.submit(items([1, 2, 3]))).resolves.toEqual([0, 1, 2]);
+    await batcher.idle();
+    expect(emitWarning.mock.calls).toEqual(Array(3).fill(['onBatch listener failed: listener bug']));
+  } finally {
+    emitWarning.mockRestore();
+  }
+});
+
+test('an item that fills the token budget alone does not wait maxWaitMs for company', async () => {
+  const { batcher, batches } = recorder({ maxBatchTokens: 100, maxWaitMs: 5_000 });
+  const started = Date.now();
+  await batcher.submit(items([60]));
+  expect(Date.now() - started).toBeLessThan(1_000);
+  expect(batches).toEqual([[{ id: 0, length: 60 }]]);
+});
+
+test('a queue of 200,000 items drains in order of age, with batches picked from its oldest part', async () => {
+  const { batcher, batches } = recorder({ maxBatchTokens: 1_000_000, maxBatchRequests: 5_000 });
+  const lengths = Array.from({ length: 200_000 }, (_, i) => 1 + ((i * 7919) % 97));
+  const out = await batcher.submit(items(lengths));
+  expect(out).toHaveLength(200_000);
+  expect(out[199_999]).toBe('out-199999');
+  expect(batches.every((b) => b.length <= 5_000)).toBe(true);
+  // The first batch comes from the first 20,000 arrivals (4 batches' worth), not from the whole queue.
+  expect(Math.max(...batches[0].map((i) => i.id))).toBeLessThan(20_000);
 });

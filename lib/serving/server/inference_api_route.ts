@@ -16,7 +16,7 @@ export function registerInferenceApiRoute(app: FastifyInstance, context: ServerC
     const { inputs, parameters } = request.body;
     if (Array.isArray(inputs)) checkClientBatchSize(inputs.length, context.limits.maxClientBatchSize);
     return context.admission.run(async () => {
-      const output = await context.pipeline.call(inputs, parameters);
+      const output = await context.pipeline.call(inputs, parameters, context.callOptions);
       // A task answering one input with nothing (no entities found) still sends JSON.
       return output === undefined ? null : output;
     });

@@ -167,6 +167,7 @@ export const INFO: FastifySchema = {
         max_concurrent_requests: { type: 'integer' },
         max_client_batch_size: { type: 'integer' },
         max_body_bytes: { type: 'integer' },
+        max_request_encodings: { type: 'integer' },
         device: { type: 'string' },
         dtype: { type: 'string', description: 'float32, or the autocast type (bfloat16)' },
         version: { type: 'string', description: 'bertrun version' },

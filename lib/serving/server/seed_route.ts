@@ -34,7 +34,7 @@ export function registerSeedRoute(app: FastifyInstance, context: ServerContext):
     const fields = sentence !== undefined ? 'body/sentence' : sentence2 === undefined ? 'body/sentence1' : 'body/sentence1 with body/sentence2';
     return context.admission.run(async () => {
       const [[best]] = (await withRequestFields([{ '': fields, '.text': 'body/sentence1', '.text_pair': 'body/sentence2' }], () =>
-        context.pipeline.call([input], { top_k: 1, function_to_apply: 'softmax' }),
+        context.pipeline.call([input], { top_k: 1, function_to_apply: 'softmax' }, context.callOptions),
       )) as LabelScore[][];
       return [best.label, best.score];
     });

@@ -1,7 +1,7 @@
 // What the routes of one server share: the pipeline it serves, its limits, metrics and admission.
 import { PipelineInputError } from '../errors';
 import type { InferenceEngine } from '../inference_engine';
-import { pipelineOn, type PipelineTaskName } from '../pipeline';
+import { pipelineOn, type CallOptions, type PipelineTaskName } from '../pipeline';
 import type { Admission } from './admission';
 import type { ServerMetrics } from './metrics';
 
@@ -10,7 +10,7 @@ export interface ServedPipeline {
   /** The canonical task name. */
   readonly task: string;
   readonly engine: InferenceEngine;
-  call(inputs: unknown, parameters?: Record<string, unknown>): Promise<unknown>;
+  call(inputs: unknown, parameters?: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
   dispose(): Promise<void>;
 }
 
@@ -21,9 +21,16 @@ export interface ServerLimits {
   maxClientBatchSize: number;
   /** Largest request body; larger get 413. */
   maxBodyBytes: number;
+  /** Model inputs one request may expand to (windows of long texts, zero-shot labels, questions); more get 400. */
+  maxRequestEncodings: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxConcurrentRequests: 512, maxClientBatchSize: 32, maxBodyBytes: 2 * 1024 * 1024 };
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxConcurrentRequests: 512,
+  maxClientBatchSize: 32,
+  maxBodyBytes: 2 * 1024 * 1024,
+  maxRequestEncodings: 2048,
+};
 
 export class ServerContext {
   private other: ServedPipeline | undefined;
@@ -38,6 +45,11 @@ export class ServerContext {
     readonly admission: Admission,
     readonly metrics: ServerMetrics,
   ) {}
+
+  /** What every pipeline call of a request may expand to. */
+  get callOptions(): CallOptions {
+    return { maxEncodings: this.limits.maxRequestEncodings };
+  }
 
   get task(): string {
     return this.pipeline.task;

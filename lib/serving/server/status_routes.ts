@@ -35,6 +35,7 @@ export function registerStatusRoutes(app: FastifyInstance, context: ServerContex
       max_concurrent_requests: context.limits.maxConcurrentRequests,
       max_client_batch_size: context.limits.maxClientBatchSize,
       max_body_bytes: context.limits.maxBodyBytes,
+      max_request_encodings: context.limits.maxRequestEncodings,
       device: served.device,
       dtype: served.dtype,
       version: served.version,

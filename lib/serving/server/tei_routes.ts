@@ -33,7 +33,7 @@ export function registerTeiRoutes(app: FastifyInstance, context: ServerContext):
     if (request.body.raw_scores) parameters.function_to_apply = 'none';
     const pipeline = context.pipelineFor(request.body.truncate);
     return context.admission.run(async () => {
-      const results = (await withRequestFields(fields, () => pipeline.call(items, parameters))) as unknown[];
+      const results = (await withRequestFields(fields, () => pipeline.call(items, parameters, context.callOptions))) as unknown[];
       return single ? results[0] : results;
     });
   });
@@ -52,8 +52,9 @@ export function registerTeiRoutes(app: FastifyInstance, context: ServerContext):
     const fields = items.map((_, i) => ({ '': typeof inputs === 'string' ? 'inputs' : `inputs[${i}]` }));
     const pipeline = context.pipelineFor(request.body.truncate);
     return context.admission.run(async () => {
-      if (context.task === 'sentence-embeddings') return (await withRequestFields(fields, () => pipeline.call(items, { normalize }))) as number[][];
-      const features = (await withRequestFields(fields, () => pipeline.call(items))) as unknown[];
+      if (context.task === 'sentence-embeddings')
+        return (await withRequestFields(fields, () => pipeline.call(items, { normalize }, context.callOptions))) as number[][];
+      const features = (await withRequestFields(fields, () => pipeline.call(items, {}, context.callOptions))) as unknown[];
       return features.map((tokens) => meanPool(tokens, normalize));
     });
   });

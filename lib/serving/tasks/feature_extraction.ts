@@ -9,6 +9,7 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  runModel,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -87,7 +88,7 @@ export const featureExtraction: TaskDefinition<string, Params, number[][][], Fea
     const truncate = params.truncation ?? context.truncate;
     const options = truncate && params.maxLength !== undefined ? { maxLength: params.maxLength } : {};
     const [encoding] = await encodeForModel({ ...context, truncate }, [input], [field], options);
-    const [outputs] = await context.engine.run([encoding]);
+    const [outputs] = await runModel(context, [encoding], field);
     return [rowsOf(outputs.last_hidden_state.data, outputs.last_hidden_state.shape)];
   },
 

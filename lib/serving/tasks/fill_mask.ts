@@ -10,6 +10,7 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  runModel,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -86,7 +87,7 @@ export const fillMask: TaskDefinition<string, Params, FillMaskResult, FillMaskOu
       const where = ids.length >= engine.maxLength ? ` in its first ${engine.maxLength} tokens (the model takes no more; the rest is cut off)` : '';
       throw new PipelineInputError(field, `has no mask token (${engine.tokenizer.idToToken(maskId)})${where}; put one where a token is to be predicted`);
     }
-    const [outputs] = await engine.run([encoding]);
+    const [outputs] = await runModel(context, [encoding], field);
     const { logits } = outputs;
     const vocab = logits.shape[logits.shape.length - 1];
     const single = masked.length === 1;

@@ -14,6 +14,7 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  runModel,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -116,7 +117,7 @@ export const questionAnswering: TaskDefinition<QuestionContext, Params, Question
   async run(input: QuestionContext, params: Params, context: RunContext, field: string): Promise<QuestionAnsweringResult> {
     const { engine } = context;
     const windows = await encodeWindows(engine, input, params, field);
-    const outputs = await engine.run(windows);
+    const outputs = await runModel(context, windows, field);
     const clsId = engine.tokenizer.clsTokenId;
     // Spans kept per window before word alignment, which can make several spans one answer.
     const candidates = params.alignToWords ? params.topK * 2 + 10 : params.topK;

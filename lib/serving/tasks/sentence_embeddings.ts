@@ -12,6 +12,8 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  runModel,
+  EncodingBudget,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -104,10 +106,10 @@ export function readSentenceEmbeddingConfig(dir: string): SentenceEmbeddingConfi
 export async function embedSentences(
   engine: InferenceEngine,
   texts: readonly string[],
-  options: { normalize?: boolean; truncate?: boolean; fields?: readonly string[] } = {},
+  options: { normalize?: boolean; truncate?: boolean; fields?: readonly string[]; budget?: EncodingBudget; failure?: RunContext['failure'] } = {},
 ): Promise<number[][]> {
   const config = sentenceConfigOf(engine);
-  const context: RunContext = { engine, truncate: options.truncate ?? true };
+  const context: RunContext = { engine, truncate: options.truncate ?? true, budget: options.budget, failure: options.failure };
   const fields = options.fields ?? texts.map((_, i) => `inputs[${i}]`);
   const limit = Math.min(config.maxSeqLength ?? engine.maxLength, engine.maxLength);
   const inputs = config.doLowerCase ? texts.map((t) => t.toLowerCase()) : [...texts];
@@ -122,7 +124,7 @@ export async function embedSentences(
       );
     }
   });
-  const outputs = await engine.run(encodings);
+  const outputs = await runModel(context, encodings, fields[0]);
   const normalize = options.normalize ?? config.normalize;
   return outputs.map(({ last_hidden_state: hidden }) => {
     const vector = config.pooling.flatMap((mode) => pool(mode, hidden.data, hidden.shape[0], hidden.shape[1]));
@@ -147,7 +149,13 @@ export const sentenceEmbeddings: TaskDefinition<string, Params, number[], Senten
   },
 
   async run(input: string, params: Params, context: RunContext, field: string): Promise<number[]> {
-    const [vector] = await embedSentences(context.engine, [input], { normalize: params.normalize, truncate: context.truncate, fields: [field] });
+    const [vector] = await embedSentences(context.engine, [input], {
+      normalize: params.normalize,
+      truncate: context.truncate,
+      fields: [field],
+      budget: context.budget,
+      failure: context.failure,
+    });
     return vector;
   },
 

@@ -12,6 +12,7 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  runModel,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -89,7 +90,7 @@ export const textClassification: TaskDefinition<TextClassificationInput, Params,
 export async function classify(context: RunContext, input: TextClassificationInput, apply: ClassificationFunction, field: string): Promise<number[]> {
   const tokenizerInput: TokenizerInput = typeof input === 'string' || input.text_pair === undefined ? textOf(input) : [input.text, input.text_pair];
   const [encoding] = await encodeForModel(context, [tokenizerInput], [field]);
-  const [outputs] = await context.engine.run([encoding]);
+  const [outputs] = await runModel(context, [encoding], field);
   return applyFunction(Array.from(outputs.logits.data), apply);
 }
 
@@ -121,7 +122,8 @@ function parseOne(value: unknown, field: string): TextClassificationInput {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (key !== 'text' && key !== 'text_pair') throw new PipelineInputError(`${field}.${key}`, 'is not a field of an input; use "text" and optionally "text_pair"');
+      if (key !== 'text' && key !== 'text_pair')
+        throw new PipelineInputError(`${field}.${key}`, 'is not a field of an input; use "text" and optionally "text_pair"');
     }
     const text = requireText(record.text, `${field}.text`);
     return record.text_pair === undefined ? { text } : { text, text_pair: requireText(record.text_pair, `${field}.text_pair`) };

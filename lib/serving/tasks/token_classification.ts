@@ -14,6 +14,7 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  runModel,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -113,7 +114,7 @@ export const tokenClassification: TaskDefinition<TokenClassificationInput, Param
   async run(text: string, params: Params, context: RunContext, field: string): Promise<TokenClassificationResult> {
     const { engine } = context;
     const windows = await encodeWindows(context, text, params.stride, field);
-    const outputs = await engine.run(windows);
+    const outputs = await runModel(context, windows, field);
     const labels = labelNames(engine);
     const found: Array<LabelledEntity | EntityGroup> = [];
     windows.forEach((window, w) => {

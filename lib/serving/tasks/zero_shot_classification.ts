@@ -13,6 +13,7 @@ import {
   rejectUnknownParameters,
   requireText,
   type ParsedInputs,
+  SiblingFailedError,
   type RunContext,
   type TaskDefinition,
 } from '../task_definition';
@@ -80,7 +81,10 @@ export const zeroShotClassification: TaskDefinition<string, Params, ZeroShotResu
   },
 
   async run(sequence: string, params: Params, context: RunContext, field: string): Promise<ZeroShotResult> {
+    // Counted before tokenizing: one pair per label.
+    context.budget?.take(params.hypotheses.length, field);
     const encodings = await encodePairs(context, sequence, params.hypotheses, field);
+    if (context.failure?.failed) throw new SiblingFailedError();
     // All pairs in one submission, so they share batches.
     const outputs = await context.engine.run(encodings);
     const logits = outputs.map((o) => Array.from(o.logits.data));
