@@ -1,11 +1,12 @@
 // zero-shot-classification against transformers' ZeroShotClassificationPipeline (live, one Python
-// run): tiny random NLI models saved by bertrun, entailment last (the usual MNLI layout) and first
-// (so the contradiction logit is the last one). Labels exactly, scores within 1e-4.
+// run): all-MiniLM-L6-v2 with a seeded random 3-label NLI head, and tiny random NLI models, each
+// saved by bertrun and loaded by both sides, entailment last (the usual MNLI layout) and first (so
+// the contradiction logit is the last one). Labels exactly, scores within 1e-4.
 import { PipelineInputError, PipelineSetupError } from '../../lib/serving/errors';
 import { pipeline, type Pipeline } from '../../lib/serving/pipeline';
-import { expectClose, fieldOf, maxNestedDiff, pipelineTestFiles, writeTinyModel, type ReferenceResult } from '../helpers/pipeline_models';
+import { expectClose, fieldOf, maxNestedDiff, pipelineTestFiles, writeMiniLmWithHead, writeTinyModel, type ReferenceResult } from '../helpers/pipeline_models';
 
-type ModelName = 'nli' | 'entailFirst';
+type ModelName = 'minilm' | 'nli' | 'entailFirst';
 
 interface Case {
   model: ModelName;
@@ -14,8 +15,36 @@ interface Case {
 }
 
 const LABELS = ['sports', 'politics', 'cooking', 'weather'];
+const TOPICS = ['sports', 'politics', 'food', 'weather', 'technology'];
+const GAME = 'The home team scored twice in the final minutes and won the championship.';
 
 const CASES: Case[] = [
+  { model: 'minilm', inputs: GAME, kwargs: { candidate_labels: TOPICS } },
+  { model: 'minilm', inputs: GAME, kwargs: { candidate_labels: TOPICS, multi_label: true } },
+  {
+    model: 'minilm',
+    inputs: [
+      'The senate passed the new budget after a long debate.',
+      'Heavy rain and strong winds are expected tomorrow morning.',
+      'Stir the onions until golden.',
+    ],
+    kwargs: { candidate_labels: TOPICS, multi_label: false },
+  },
+  {
+    model: 'minilm',
+    inputs: ['The senate passed the new budget after a long debate.', 'My new phone has a faster processor and a better camera.'],
+    kwargs: { candidate_labels: 'politics, technology, travel', multi_label: true },
+  },
+  {
+    model: 'minilm',
+    inputs: 'We spent two weeks hiking in the mountains of Peru.',
+    kwargs: { candidate_labels: ['travel', 'finance', 'health'], hypothesis_template: 'This story is about {}.' },
+  },
+  {
+    model: 'minilm',
+    inputs: 'We spent two weeks hiking in the mountains of Peru.',
+    kwargs: { candidate_labels: ['travel', 'finance', 'health'], hypothesis_template: 'The topic is {}.', multi_label: true },
+  },
   { model: 'nli', inputs: 'i love this game !', kwargs: { candidate_labels: LABELS } },
   { model: 'nli', inputs: 'the cat eats the fish .', kwargs: { candidate_labels: 'cooking, sports,  weather,' } },
   { model: 'nli', inputs: 'the cat eats the fish .', kwargs: { candidate_labels: LABELS, multi_label: true } },
@@ -47,6 +76,12 @@ let pipelines: Map<ModelName, Pipeline<'zero-shot-classification'>>;
 
 beforeAll(async () => {
   const dirs: Record<ModelName, string> = {
+    // The real MiniLM encoder with a seeded random MNLI-style head, saved so that both sides load that head.
+    minilm: await writeMiniLmWithHead(files.path('minilm'), 'sequence-classification', 17, {
+      id2label: { 0: 'contradiction', 1: 'neutral', 2: 'entailment' },
+      label2id: { contradiction: 0, neutral: 1, entailment: 2 },
+      initializer_range: 0.5,
+    }),
     nli: await writeTinyModel(
       files.path('nli'),
       'sequence-classification',
@@ -100,6 +135,26 @@ test('a list gives what each input gives alone (all label pairs batched; nothing
     const together = await classify(inputs, { candidate_labels: LABELS, multi_label });
     const alone = [];
     for (const input of inputs) alone.push(await classify(input, { candidate_labels: LABELS, multi_label }));
+    expect(maxNestedDiff(together, alone)).toBeLessThanOrEqual(1e-5);
+  }
+});
+
+test('the MiniLM head really is random but not degenerate (scores differ between texts and labels)', async () => {
+  const classify = pipelines.get('minilm')!;
+  const texts = [GAME, 'Stir the onions until golden.'];
+  const [a, b] = (await classify(texts, { candidate_labels: TOPICS, multi_label: true })) as Array<{ labels: string[]; scores: number[] }>;
+  const byLabel = (r: { labels: string[]; scores: number[] }) => TOPICS.map((l) => r.scores[r.labels.indexOf(l)]);
+  expect(maxNestedDiff(byLabel(a), byLabel(b))).toBeGreaterThan(1e-3);
+  expect(Math.max(...a.scores) - Math.min(...a.scores)).toBeGreaterThan(1e-3);
+});
+
+test('MiniLM: a list gives what each input gives alone (nothing changes beyond 1e-5)', async () => {
+  const classify = pipelines.get('minilm')!;
+  const inputs = [GAME, 'Stir the onions until golden.', 'Hi'];
+  for (const multi_label of [false, true]) {
+    const together = await classify(inputs, { candidate_labels: TOPICS, multi_label });
+    const alone = [];
+    for (const input of inputs) alone.push(await classify(input, { candidate_labels: TOPICS, multi_label }));
     expect(maxNestedDiff(together, alone)).toBeLessThanOrEqual(1e-5);
   }
 });
