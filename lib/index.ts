@@ -57,7 +57,7 @@ export type { DataErrorCode } from './data/readers/data_error';
 import { native } from './native';
 native();
 export { pipeline, pipelineOn, PIPELINE_TASKS } from './serving/pipeline';
-export type { Pipeline, PipelineOptions, PipelineTaskName, PipelineTasks } from './serving/pipeline';
+export type { CallOptions, Pipeline, PipelineOptions, PipelineTaskName, PipelineTasks } from './serving/pipeline';
 export { PipelineInputError, PipelineSetupError } from './serving/errors';
 export { InferenceEngine } from './serving/inference_engine';
 export type { EngineOptions, FeatureOutputs } from './serving/inference_engine';
