@@ -1,6 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** package.json's version, as `npm ls` would show it. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** The bertrun package directory, from either lib/ (ts-jest) or dist/lib/ (compiled). */
 export function packageRoot(): string {
   let dir = __dirname;

@@ -1,14 +1,13 @@
 // `bertrun env`: what a bug report needs: versions, libtorch build, devices, threads, BLAS.
 import * as os from 'os';
-import * as fs from 'fs';
 import * as path from 'path';
 import { loadedAddon, type NativeAddon } from '../native';
-import { packageRoot } from '../package_root';
+import { packageRoot, packageVersion } from '../package_root';
 
 /** The report; throws the loader's error (what was looked for, what to run) when the addon cannot load. */
 export function envReport(): string {
   const root = packageRoot();
-  const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = packageVersion();
   const { addon, binary, libtorch } = loadedAddon();
   const info = (addon as NativeAddon).buildInfo();
   const blas = /BLAS_INFO=([^,\n]+)/.exec(info.config)?.[1] ?? 'unknown';

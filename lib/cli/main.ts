@@ -4,9 +4,7 @@ import { writeTorchrunErrorFile } from '../distributed/torchrun_error_file';
 import { envReport } from './env_command';
 import { readConfigFile } from './flags';
 import { rememberedTask } from './remembered_settings';
-import { packageRoot } from '../package_root';
-import * as fs from 'fs';
-import * as path from 'path';
+import { packageVersion } from '../package_root';
 
 const USAGE = `usage: bertrun <command> [flags]
 
@@ -84,11 +82,6 @@ function flagValue(argv: readonly string[], name: string): string | undefined {
     return eq >= 0 ? a.slice(eq + 1) : (argv[i + 1] ?? '');
   }
   return undefined;
-}
-
-/** package.json's version, as `npm ls` would show it. */
-function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,7 @@
 // buildServer(): the fastify app of `bertrun serve` around one pipeline (loaded here from a model
 // directory, or handed in): routes, JSON-schema validation, errors, auth, limits, metrics, logs.
 import fastify, { type FastifyInstance } from 'fastify';
-import * as fs from 'fs';
-import * as path from 'path';
-import { packageRoot } from '../../package_root';
+import { packageVersion } from '../../package_root';
 import { detectTask } from '../detect_task';
 import type { EngineOptions } from '../inference_engine';
 import { pipeline, PIPELINE_TASKS, type PipelineTaskName } from '../pipeline';
@@ -163,8 +161,4 @@ function serverLimits(options: Partial<ServerLimits>): ServerLimits {
 function modelPlacement(served: ServedPipeline): { device: string; dtype: string } {
   const info = served.engine.model.info();
   return { device: info.device, dtype: info.mixedPrecision ?? 'float32' };
-}
-
-function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -33,7 +33,8 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
 };
 
 export class ServerContext {
-  private other: ServedPipeline | undefined;
+  // Pipelines on the served engine for another truncation setting or task, by `${task} ${truncate}`.
+  private readonly others = new Map<string, ServedPipeline>();
   /** Set when the server starts closing: /health answers 503 from then on. */
   closing = false;
 
@@ -57,12 +58,19 @@ export class ServerContext {
 
   /**
    * The pipeline that truncates as a request asks (text-embeddings-inference's `truncate` field;
-   * null or absent: the server's setting): the served one, or one on the same engine.
+   * null or absent: the server's setting), for `task` (another task over the same model head, e.g.
+   * sentence-embeddings on a feature-extraction server): the served one, or one on the same engine.
    */
-  pipelineFor(truncate: boolean | null | undefined): ServedPipeline {
-    if (truncate === undefined || truncate === null || truncate === this.truncate) return this.pipeline;
-    this.other ??= pipelineOn(this.pipeline.task as PipelineTaskName, this.pipeline.engine, { truncate });
-    return this.other;
+  pipelineFor(truncate: boolean | null | undefined, task: string = this.task): ServedPipeline {
+    const wanted = truncate ?? this.truncate;
+    if (wanted === this.truncate && task === this.task) return this.pipeline;
+    const key = `${task} ${wanted}`;
+    let other = this.others.get(key);
+    if (other === undefined) {
+      other = pipelineOn(task as PipelineTaskName, this.pipeline.engine, { truncate: wanted });
+      this.others.set(key, other);
+    }
+    return other;
   }
 
   /** A 400 for a route the served task cannot answer, saying what this server runs and what model the route needs. */

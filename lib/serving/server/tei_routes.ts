@@ -50,13 +50,10 @@ export function registerTeiRoutes(app: FastifyInstance, context: ServerContext):
     const items = typeof inputs === 'string' ? [inputs] : inputs;
     checkClientBatchSize(items.length, context.limits.maxClientBatchSize);
     const fields = items.map((_, i) => ({ '': typeof inputs === 'string' ? 'inputs' : `inputs[${i}]` }));
-    const pipeline = context.pipelineFor(request.body.truncate);
-    return context.admission.run(async () => {
-      if (context.task === 'sentence-embeddings')
-        return (await withRequestFields(fields, () => pipeline.call(items, { normalize }, context.callOptions))) as number[][];
-      const features = (await withRequestFields(fields, () => pipeline.call(items, {}, context.callOptions))) as unknown[];
-      return features.map((tokens) => meanPool(tokens, normalize));
-    });
+    // A feature-extraction model (a bare BertModel) is embedded as sentence-transformers embeds a
+    // directory without modules.json: mean pooling over the same engine.
+    const pipeline = context.pipelineFor(request.body.truncate, 'sentence-embeddings');
+    return context.admission.run(async () => (await withRequestFields(fields, () => pipeline.call(items, { normalize }, context.callOptions))) as number[][]);
   });
 }
 
@@ -76,21 +73,4 @@ function predictInputs(inputs: PredictBody['inputs']): { items: ClassificationIn
 
 function pairFields(field: string): Record<string, string> {
   return { '': field, '.text': `${field}[0]`, '.text_pair': `${field}[1]` };
-}
-
-/**
- * One vector per input from feature-extraction's per-token vectors: their mean (sentence-transformers'
- * mean pooling: every token the model saw, [CLS] and [SEP] included), optionally of unit length.
- */
-function meanPool(features: unknown, normalize: boolean): number[] {
-  let rows = features;
-  // transformers' feature-extraction wraps one input's tokens in a list of one.
-  while (Array.isArray(rows) && rows.length === 1 && Array.isArray(rows[0]) && Array.isArray(rows[0][0])) rows = rows[0];
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error('feature-extraction returned no token vectors');
-  const vectors = (Array.isArray(rows[0]) ? rows : [rows]) as number[][];
-  const mean = new Array<number>(vectors[0].length).fill(0);
-  for (const vector of vectors) vector.forEach((x, j) => (mean[j] += x / vectors.length));
-  if (!normalize) return mean;
-  const norm = Math.max(Math.sqrt(mean.reduce((s, x) => s + x * x, 0)), 1e-12);
-  return mean.map((x) => x / norm);
 }

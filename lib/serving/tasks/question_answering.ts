@@ -5,6 +5,7 @@
 // merged (their scores added), and the best top_k are returned. start/end index the context as a
 // JavaScript string (UTF-16), so context.slice(start, end) is the answer.
 import type { Encoding } from '../../tokenization/encoding';
+import { softmax } from '../../evaluation/softmax';
 import { PipelineInputError } from '../errors';
 import type { InferenceEngine } from '../inference_engine';
 import {
@@ -196,11 +197,7 @@ async function windowError(engine: InferenceEngine, input: QuestionContext, para
 
 /** Softmax over one window's logits, the tokens that cannot be in an answer set to -10000 first (as transformers does). */
 function maskedSoftmax(logits: Float32Array, allowed: readonly boolean[]): number[] {
-  const masked = allowed.map((ok, t) => (ok ? logits[t] : MASKED_LOGIT));
-  const max = Math.max(...masked);
-  const exps = masked.map((x) => Math.exp(x - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((x) => x / sum);
+  return softmax(allowed.map((ok, t) => (ok ? logits[t] : MASKED_LOGIT)));
 }
 
 /**

@@ -2,6 +2,7 @@
 // scores, optionally fused into words (first/average/max) and grouped into B-/I- entities, with
 // start/end as offsets into the JavaScript string (UTF-16 indices, as String.prototype.slice takes).
 import { softmax } from '../../evaluation/softmax';
+import { cleanUpTokenization } from '../../tokenization/clean_up_tokenization';
 import type { Encoding } from '../../tokenization/encoding';
 import { PipelineInputError } from '../errors';
 import type { InferenceEngine } from '../inference_engine';
@@ -306,24 +307,9 @@ export function tokensToString(tokens: readonly string[]): string {
     .join('');
 }
 
-const CLEAN_UP: ReadonlyArray<[string, string]> = [
-  [' .', '.'],
-  [' ?', '?'],
-  [' !', '!'],
-  [' ,', ','],
-  [" ' ", "'"],
-  [" n't", "n't"],
-  [" 'm", "'m"],
-  [' do not', " don't"],
-  [" 's", "'s"],
-  [" 've", "'ve"],
-  [" 're", "'re"],
-];
-
+// The WordPiece decoder's clean-up: transformers' clean_up_tokenization plus " do not" -> " don't".
 function cleanUp(text: string): string {
-  let out = text;
-  for (const [from, to] of CLEAN_UP) out = out.split(from).join(to);
-  return out;
+  return cleanUpTokenization(text).replaceAll(' do not', " don't");
 }
 
 function argmax(values: readonly number[]): number {
