@@ -13,6 +13,9 @@ import { resolveTrainingArguments, TRAINING_ARGUMENTS, type TrainingArguments } 
 import type { Trainer, TrainResult } from '../training/trainer';
 import { formatHelp, parseFlagsWithSources, type FlagSchema, type FlagValues } from './flags';
 import { readRememberedSettings, settingsLocation } from './remembered_settings';
+import { hubOptionsFromFlags } from './hub_flags';
+import { isInHubCache, resolveModelDir } from '../hub/resolve_model';
+import type { HubOptions } from '../hub/hub_settings';
 
 /** A non-empty string flag, or undefined. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -72,6 +75,11 @@ export function writeJson(file: string, value: unknown): void {
 
 export type Command = 'train' | 'eval' | 'predict';
 
+/** Where results go without --output_dir: beside a local model; for a hub model (never write into the cache), ./bertrun-results/<name>. */
+function resultsBase(modelName: string, modelDir: string, hub: HubOptions): string {
+  return isInHubCache(modelDir, hub) ? path.resolve('bertrun-results', modelName.replace(/\//g, '--')) : modelDir;
+}
+
 /** What every train / eval / predict command starts from. */
 export interface CommandStart {
   flags: FlagValues;
@@ -107,13 +115,17 @@ export async function startCommand(
     return undefined;
   }
   let { values: flags, fromDefaults: remembered } = parseFlagsWithSources([...argv], schema);
-  const modelDir = str(flags.model_name_or_path);
-  const settings = command !== 'train' && modelDir ? readRememberedSettings(modelDir) : undefined;
-  if (modelDir && settings && settings.task === task) {
+  const modelName = str(flags.model_name_or_path);
+  if (!modelName)
+    throw new Error('--model_name_or_path is required: a local model directory (config.json, weights, tokenizer files) or a Hugging Face model name');
+  // Every worker resolves the name; the cache's download lock leaves one download per file.
+  const hub = hubOptionsFromFlags(flags);
+  const modelDir = await resolveModelDir(modelName, hub);
+  const settings = command !== 'train' ? readRememberedSettings(modelDir) : undefined;
+  if (settings && settings.task === task) {
     ({ values: flags, fromDefaults: remembered } = parseFlagsWithSources([...argv], schema, { values: settings, source: settingsLocation(modelDir) }));
   }
-  if (!modelDir) throw new Error('--model_name_or_path is required: a local directory with config.json, weights and tokenizer files');
-  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : newResultsDir(modelDir, command));
+  const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : newResultsDir(resultsBase(modelName, modelDir, hub), command));
   if (!outputDir) throw new Error('--output_dir is required for training');
   const args = trainingArguments(flags, outputDir);
   const environment = readDistributedEnvironment();
@@ -126,7 +138,7 @@ export async function startCommand(
         ...(args.ddp_backend ? { backend: args.ddp_backend } : {}),
       })
     : undefined;
-  if (modelDir && remembered.length > 0 && (distributed?.isMain ?? true)) {
+  if (remembered.length > 0 && (distributed?.isMain ?? true)) {
     const listed = remembered.map((name) => `--${name} ${Array.isArray(flags[name]) ? (flags[name] as unknown[]).join(',') : String(flags[name])}`);
     console.error(`settings remembered in ${settingsLocation(modelDir)}: ${listed.join(' ')} (a flag on the command line or in --config overrides them)`);
   }

@@ -188,3 +188,30 @@ export function formatHelp(usage: string, schema: FlagSchema): string {
   }
   return lines.join('\n');
 }
+
+const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0', 'True', 'False']);
+
+/**
+ * Splits a command line into positional arguments (neither flags nor flag values) and the flags
+ * for parseFlags: a flag takes the next argument as its value, a boolean one only an explicit
+ * true/false. An unknown flag takes its value along, so that parseFlags names the flag.
+ */
+export function splitPositionals(argv: readonly string[], schema: FlagSchema): { positionals: string[]; flagArgs: string[] } {
+  const positionals: string[] = [];
+  const flagArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    flagArgs.push(arg);
+    if (arg.includes('=')) continue;
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) continue;
+    const name = canonical(schema, arg.slice(2));
+    const spec = name === undefined ? undefined : schema[name];
+    if (spec === undefined || spec.type !== 'boolean' || BOOLEAN_WORDS.has(next)) flagArgs.push(argv[++i]);
+  }
+  return { positionals, flagArgs };
+}

@@ -5,6 +5,8 @@ import { envReport } from './env_command';
 import { readConfigFile } from './flags';
 import { rememberedTask } from './remembered_settings';
 import { packageVersion } from '../package_root';
+import { cachedModelDir } from '../hub/resolve_model';
+import { hubOptionsFromFlags } from './hub_flags';
 
 const USAGE = `usage: bertrun <command> [flags]
 
@@ -13,6 +15,9 @@ commands:
   eval      evaluate a fine-tuned model directory on a dev set
   predict   write predictions for a test file
   serve     serve a model over HTTP (JSON API, text-embeddings-inference routes, metrics)
+  download  fetch a Hugging Face model into the shared cache (names work wherever a model directory does)
+  cache     list the cached models, or remove one
+  convert   pytorch_model.bin (sharded too) to model.safetensors
   launch    start N workers of a command with torchrun's environment (multi-process / multi-node DDP)
   env       print the addon and libtorch in use, devices, threads and BLAS
   setup     install the libtorch the addon needs (PyPI torch) into bertrun's cache, if none fits
@@ -36,6 +41,12 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async (argv) => (await import('./launch_command')).runLaunch(argv);
     case 'serve':
       return async (argv) => (await import('./serve_command')).runServe(argv);
+    case 'download':
+      return async (argv) => (await import('./download_command')).runDownload(argv);
+    case 'cache':
+      return async (argv) => (await import('./cache_command')).runCache(argv);
+    case 'convert':
+      return async (argv) => (await import('./convert_command')).runConvert(argv);
     case 'train':
     case 'eval':
     case 'predict':
@@ -68,7 +79,17 @@ function taskOf(argv: readonly string[], fromModel: boolean): string {
   }
   if (typeof fromFile.task === 'string') return fromFile.task;
   const modelDir = flagValue(argv, 'model_name_or_path') ?? (typeof fromFile.model_name_or_path === 'string' ? fromFile.model_name_or_path : undefined);
-  return (fromModel && modelDir ? rememberedTask(modelDir) : undefined) ?? 'text-classification';
+  // A hub name counts when it is cached: choosing the task never goes to the network.
+  const localModel = fromModel && modelDir ? cachedModelDir(modelDir, hubOptionsFromFlags(hubFlagValues(argv))) : undefined;
+  return (localModel ? rememberedTask(localModel) : undefined) ?? 'text-classification';
+}
+
+function hubFlagValues(argv: readonly string[]): Record<string, unknown> {
+  return {
+    model_revision: flagValue(argv, 'model_revision') ?? flagValue(argv, 'revision'),
+    cache_dir: flagValue(argv, 'cache_dir'),
+    offline: (flagValue(argv, 'offline') ?? 'false').match(/^(false|0|False)$/) === null, // bare --offline reads the next flag as its value
+  };
 }
 
 /** The value of `--name V` or `--name=V` (snake_case or kebab-case), or undefined. */

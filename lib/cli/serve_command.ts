@@ -6,6 +6,9 @@ import { DEFAULT_BATCH_LIMITS } from '../serving/batcher';
 import { PIPELINE_TASKS } from '../serving/pipeline';
 import { detectTask } from '../serving/detect_task';
 import { formatHelp, parseFlags, type FlagSchema, type FlagValues } from './flags';
+import { HUB_FLAGS, hubOptionsFromFlags } from './hub_flags';
+import type { HubOptions } from '../hub/hub_settings';
+import { resolveModelDir } from '../hub/resolve_model';
 
 const USAGE = `usage: bertrun serve --model_name_or_path DIR [flags]
 
@@ -18,7 +21,8 @@ The task defaults to the one config.json's architectures imply. SIGTERM or SIGIN
 Environment: BERTRUN_API_KEY (as --api_key).`;
 
 export const SERVE_FLAGS: FlagSchema = {
-  model_name_or_path: { type: 'string', help: 'the model directory to serve (config.json, weights, tokenizer files)' },
+  model_name_or_path: { type: 'string', help: 'the model to serve: a directory (config.json, weights, tokenizer files) or a Hugging Face model name' },
+  ...HUB_FLAGS,
   task: { type: 'string', help: 'the pipeline task (default: from config.json architectures)', choices: PIPELINE_TASKS },
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0: every interface)' },
   port: { type: 'integer', default: 8080, help: 'port to listen on (0: any free port)' },
@@ -45,7 +49,9 @@ export const SERVE_FLAGS: FlagSchema = {
 };
 
 export interface ServeSettings {
+  /** A directory or hub model name, as given. */
   modelDir: string;
+  hub: HubOptions;
   task?: string;
   host: string;
   port: number;
@@ -69,7 +75,7 @@ export function serveSettings(argv: readonly string[], env: NodeJS.ProcessEnv = 
   const modelDir = flags.model_name_or_path;
   if (typeof modelDir !== 'string' || modelDir === '') {
     throw new Error(
-      '--model_name_or_path is required: the directory of a saved model (config.json, weights, tokenizer files), e.g. a bertrun train --output_dir',
+      '--model_name_or_path is required: the directory of a saved model (config.json, weights, tokenizer files), e.g. a bertrun train --output_dir, or a Hugging Face model name',
     );
   }
   const port = integerFlag(flags, 'port', 0);
@@ -80,6 +86,7 @@ export function serveSettings(argv: readonly string[], env: NodeJS.ProcessEnv = 
   if (apiKey === '') throw new Error(`${typeof flags.api_key === 'string' ? '--api_key' : 'BERTRUN_API_KEY'} is empty; give a key or leave it out`);
   return {
     modelDir,
+    hub: hubOptionsFromFlags(flags),
     task: typeof flags.task === 'string' ? flags.task : undefined,
     host: flags.host as string,
     port,
@@ -110,15 +117,16 @@ export async function runServe(argv: string[]): Promise<void> {
     return;
   }
   const settings = serveSettings(argv);
+  const modelDir = await resolveModelDir(settings.modelDir, settings.hub);
   let task = settings.task;
   if (task === undefined) {
-    const detected = detectTask(settings.modelDir);
+    const detected = detectTask(modelDir);
     console.error(`bertrun serve: task ${detected.task} (${detected.reason}; --task overrides it)`);
     task = detected.task;
   }
   const app = await buildServer({
     model: {
-      modelDir: settings.modelDir,
+      modelDir,
       task,
       device: settings.device,
       bf16: settings.bf16,

@@ -1,7 +1,10 @@
 // `bertrun train | eval | predict` for every task: one skeleton (flags, data checked before the
 // model loads, model and tokenizer, features, Trainer, results written by rank 0), into which a
 // task plugs what is its own: reading its files, labels, features, metrics and prediction files.
-import type { BertConfig } from '../config/bert_config';
+import * as path from 'path';
+import { bertConfigToJson, readBertConfig, type BertConfig } from '../config/bert_config';
+import { resolveModelDir } from '../hub/resolve_model';
+import { hubOptionsFromFlags } from './hub_flags';
 import type { TextFeature } from '../data/loader/collate';
 import { BertModel, type BertTask } from '../models/bert_model';
 import { BertTokenizer } from '../tokenization';
@@ -64,7 +67,11 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
   const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = start;
 
   const data = await task.load(start);
-  const tokenizer = await BertTokenizer.fromDirectory(str(flags.tokenizer_name) ?? modelDir);
+  const hub = hubOptionsFromFlags(flags);
+  const tokenizerName = str(flags.tokenizer_name);
+  const tokenizer = tokenizerName ? await BertTokenizer.fromPretrained(tokenizerName, hub) : await BertTokenizer.fromDirectory(modelDir);
+  const configName = str(flags.config_name);
+  const namedConfig = configName ? bertConfigToJson(readBertConfig(path.join(await resolveModelDir(configName, hub, 'config'), 'config.json'))) : undefined;
   // Trained models (final and every checkpoint) remember the data settings in config.json.
   const remembered = doTrain
     ? rememberSettings(modelDir, {
@@ -74,7 +81,7 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
       })
     : undefined;
   const labelConfig = task.modelConfig?.(data);
-  const config = labelConfig || remembered ? { ...labelConfig, ...remembered } : undefined;
+  const config = labelConfig || remembered || namedConfig ? { ...namedConfig, ...labelConfig, ...remembered } : undefined;
   const { model } = await BertModel.fromPretrained(modelDir, task.modelTask, {
     device: args.device,
     seed: args.seed,

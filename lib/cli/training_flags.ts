@@ -3,6 +3,7 @@
 import type { ArgumentSpec } from '../config/argument_spec';
 import { TRAINING_ARGUMENTS } from '../config/training_arguments';
 import type { FlagSchema, FlagSpec } from './flags';
+import { HUB_FLAGS } from './hub_flags';
 
 export const TASKS = ['text-classification', 'question-answering', 'token-classification'] as const;
 
@@ -13,9 +14,11 @@ export const MODEL_FLAGS: FlagSchema = {
     default: 'text-classification',
     choices: TASKS,
   },
-  model_name_or_path: { type: 'string', help: 'local model directory (config.json + weights + tokenizer files)' },
+  model_name_or_path: { type: 'string', help: 'local model directory, or Hugging Face model name (e.g. bert-base-uncased; cached, else downloaded)' },
   model_type: { type: 'string', help: 'accepted for run_glue compatibility; must be bert', choices: ['bert', 'BERT', 'Bert'] },
-  tokenizer_name: { type: 'string', help: 'tokenizer directory, if not the model directory' },
+  tokenizer_name: { type: 'string', help: 'tokenizer directory or model name, if not the model' },
+  config_name: { type: 'string', help: 'config.json from this directory or model name, if not the model (weights still load from the model)' },
+  ...HUB_FLAGS,
   ignore_mismatched_sizes: { type: 'boolean', help: 're-initialise checkpoint tensors whose shape differs (e.g. another num_labels)', default: false },
 };
 

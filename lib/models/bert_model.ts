@@ -24,6 +24,8 @@ import type { ProcessGroup } from '../distributed/process_group';
 import { matchWeights, type WeightMatch } from './weight_names';
 import { findWeightsFile, readWeights, SAFETENSORS_NAME } from './weight_files';
 import { BertTokenizer } from '../tokenization/bert_tokenizer';
+import type { HubOptions } from '../hub/hub_settings';
+import { resolveModelDir } from '../hub/resolve_model';
 
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt'];
 
@@ -53,7 +55,7 @@ export interface LoadOptions {
 
 export type LoadReport = Omit<WeightMatch, 'matched'>;
 
-export interface PretrainedOptions extends ModelOptions, LoadOptions {
+export interface PretrainedOptions extends ModelOptions, LoadOptions, HubOptions {
   /** Overrides for config.json fields (e.g. num_labels, id2label). */
   config?: Record<string, unknown>;
   /** Receives HF-style warnings about newly initialised or unused weights. Default console.warn. */
@@ -134,13 +136,12 @@ export class BertModel {
 
   /**
    * Loads config.json, weights (model.safetensors, sharded safetensors or pytorch_model.bin) and
-   * the tokenizer files, if any, from a local directory. Weights the checkpoint lacks (a new task
-   * head) are initialised and reported, as transformers does.
+   * the tokenizer files, if any, from a local directory or a Hugging Face model name ("org/name":
+   * the shared hub cache, else downloaded; see HubOptions). Weights the checkpoint lacks (a new
+   * task head) are initialised and reported, as transformers does.
    */
-  static async fromPretrained<T extends BertTask>(dir: string, task: T, options: PretrainedOptions = {}): Promise<Pretrained<T>> {
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new Error(`model directory ${dir} does not exist. Fix: pass a local directory holding config.json and model weights.`);
-    }
+  static async fromPretrained<T extends BertTask>(nameOrDir: string, task: T, options: PretrainedOptions = {}): Promise<Pretrained<T>> {
+    const dir = await resolveModelDir(nameOrDir, options);
     const configPath = path.join(dir, 'config.json');
     const fileConfig = readBertConfig(configPath);
     const config = options.config ? parseBertConfig(withOverrides(bertConfigToJson(fileConfig), options.config), `${configPath} (with overrides)`) : fileConfig;

@@ -6,8 +6,11 @@ import { BertTokenizer } from '../tokenization/bert_tokenizer';
 import type { Encoding } from '../tokenization/encoding';
 import { DEFAULT_BATCH_LIMITS, DynamicBatcher, type BatchLimits, type BatchReport } from './batcher';
 import { PipelineSetupError } from './errors';
+import type { HubOptions } from '../hub/hub_settings';
+import { resolveModelDir } from '../hub/resolve_model';
 
-export interface EngineOptions extends Partial<BatchLimits> {
+/** Batch limits, the device, and how a model name is resolved (revision, cache, offline: HubOptions). */
+export interface EngineOptions extends Partial<BatchLimits>, HubOptions {
   /** "cpu" (default), "cuda" or "cuda:N". */
   device?: string;
   /** Run forwards under bfloat16 autocast (outputs stay float32). */
@@ -59,8 +62,12 @@ export class InferenceEngine {
     );
   }
 
-  /** Loads a model directory (config.json, weights, tokenizer files) with the head `task` needs, in evaluation mode. */
-  static async load(modelDir: string, task: BertTask, options: EngineOptions = {}): Promise<InferenceEngine> {
+  /**
+   * Loads a model directory or hub model name (config.json, weights, tokenizer files) with the
+   * head `task` needs, in evaluation mode.
+   */
+  static async load(nameOrDir: string, task: BertTask, options: EngineOptions = {}): Promise<InferenceEngine> {
+    const modelDir = await resolveModelDir(nameOrDir, options);
     const { model, tokenizer } = await BertModel.fromPretrained(modelDir, task, { device: options.device, warn: options.warn });
     if (!tokenizer) {
       await model.dispose();

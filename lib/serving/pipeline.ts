@@ -83,7 +83,8 @@ export interface Pipeline<T extends PipelineTaskName> {
 }
 
 /**
- * Loads `model` (a local model directory) for `task`, in evaluation mode, without gradients.
+ * Loads `model` (a local model directory, or a Hugging Face model name resolved through the shared
+ * hub cache and downloaded when missing; options.revision / offline / cacheDir / token) for `task`, in evaluation mode, without gradients.
  * Tasks and results are those of transformers' pipelines.
  */
 export async function pipeline<T extends PipelineTaskName>(task: T, model: string, options: PipelineOptions = {}): Promise<Pipeline<T>> {

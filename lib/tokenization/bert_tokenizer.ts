@@ -12,6 +12,8 @@ import { TokenizerSource, VocabOptions, readTokenizerDirectory, readVocabSource 
 import { TokenizerJson, modelVocab } from './tokenizer_json';
 import { firstTokens, tokenizedText } from './tokenized_text';
 import { vocabFileText } from './vocab_file';
+import type { HubOptions } from '../hub/hub_settings';
+import { resolveModelDir } from '../hub/resolve_model';
 
 /** A text, or the two texts of a pair (e.g. question and context). */
 export type TokenizerInput = string | readonly [string, string];
@@ -71,6 +73,11 @@ export class BertTokenizer {
    */
   static async fromDirectory(dir: string): Promise<BertTokenizer> {
     return BertTokenizer.create(readTokenizerDirectory(dir));
+  }
+
+  /** Like fromDirectory, for a local directory or a Hugging Face model name (the shared hub cache, else downloaded). */
+  static async fromPretrained(nameOrDir: string, options: HubOptions = {}): Promise<BertTokenizer> {
+    return BertTokenizer.fromDirectory(await resolveModelDir(nameOrDir, options, 'tokenizer'));
   }
 
   /** Builds the BERT pipeline from a `vocab.txt` (uncased by default, like transformers). */
