@@ -135,7 +135,7 @@ export class BertModel {
   }
 
   /**
-   * Loads config.json, weights (model.safetensors, sharded safetensors or pytorch_model.bin) and
+   * Loads config.json, weights (model.safetensors or pytorch_model.bin, sharded or not) and
    * the tokenizer files, if any, from a local directory or a Hugging Face model name ("org/name":
    * the shared hub cache, else downloaded; see HubOptions). Weights the checkpoint lacks (a new
    * task head) are initialised and reported, as transformers does.
