@@ -87,6 +87,11 @@ export interface CommandStart {
   doEval: boolean;
   doPredict: boolean;
   modelDir: string;
+  /**
+   * The directory whose config.json configures the model (labels included): --config_name's,
+   * resolved like a model name (config.json only), else modelDir.
+   */
+  configDir: string;
   outputDir: string;
   args: TrainingArguments;
   /** Set when started as one of several workers (torchrun's environment). */
@@ -125,6 +130,8 @@ export async function startCommand(
   if (settings && settings.task === task) {
     ({ values: flags, fromDefaults: remembered } = parseFlagsWithSources([...argv], schema, { values: settings, source: settingsLocation(modelDir) }));
   }
+  const configName = str(flags.config_name);
+  const configDir = configName ? await resolveModelDir(configName, hub, 'config') : modelDir;
   const outputDir = str(flags.output_dir) ?? (command === 'train' ? undefined : newResultsDir(resultsBase(modelName, modelDir, hub), command));
   if (!outputDir) throw new Error('--output_dir is required for training');
   const args = trainingArguments(flags, outputDir);
@@ -149,6 +156,7 @@ export async function startCommand(
   return {
     flags,
     modelDir,
+    configDir,
     outputDir,
     args,
     ...(distributed ? { distributed } : {}),

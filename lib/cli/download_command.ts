@@ -20,7 +20,7 @@ again; an interrupted download resumes. Later runs find the model by name, offli
 
 export const DOWNLOAD_FLAGS: FlagSchema = {
   ...HUB_FLAGS,
-  local_dir: { type: 'string', help: 'also place the files in this directory (a plain model directory; hard links when on the cache disk)' },
+  local_dir: { type: 'string', help: 'also copy the files into this directory (a plain model directory: real files, independent of the cache)' },
   all: { type: 'boolean', default: false, help: 'every file of the repo, not only those bertrun loads' },
 };
 
@@ -51,17 +51,17 @@ export async function runDownload(argv: string[]): Promise<void> {
   console.log(localDir ?? snapshot.dir);
 }
 
-/** Copies (hard-links where it can) a snapshot's files into a plain directory. */
+/**
+ * Copies a snapshot's files into a plain directory. Copies, not hard links: a file edited in place
+ * there (a word appended to vocab.txt, a config tweak) must not change the cache's blob, which other
+ * snapshots and Python share and whose name is its checksum. Reflinks where the disk has them.
+ */
 function placeFiles(snapshotDir: string, files: readonly string[], localDir: string): void {
   for (const file of files) {
     const source = fs.realpathSync(path.join(snapshotDir, file));
     const target = path.join(localDir, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.rmSync(target, { force: true });
-    try {
-      fs.linkSync(source, target);
-    } catch {
-      fs.copyFileSync(source, target); // another disk
-    }
+    fs.copyFileSync(source, target, fs.constants.COPYFILE_FICLONE);
   }
 }

@@ -3,7 +3,6 @@
 // task plugs what is its own: reading its files, labels, features, metrics and prediction files.
 import * as path from 'path';
 import { bertConfigToJson, readBertConfig, type BertConfig } from '../config/bert_config';
-import { resolveModelDir } from '../hub/resolve_model';
 import { hubOptionsFromFlags } from './hub_flags';
 import type { TextFeature } from '../data/loader/collate';
 import { BertModel, type BertTask } from '../models/bert_model';
@@ -64,19 +63,19 @@ export interface Task<Data> {
 export async function runTask<Data>(task: Task<Data>, command: Command, argv: string[]): Promise<void> {
   const start = await startCommand(command, argv, task.flags, task.usage, task.name);
   if (!start) return;
-  const { flags, doTrain, doEval, doPredict, modelDir, outputDir, args, distributed, isMain } = start;
+  const { flags, doTrain, doEval, doPredict, modelDir, configDir, outputDir, args, distributed, isMain } = start;
 
   const data = await task.load(start);
   const hub = hubOptionsFromFlags(flags);
   const tokenizerName = str(flags.tokenizer_name);
   const tokenizer = tokenizerName ? await BertTokenizer.fromPretrained(tokenizerName, hub) : await BertTokenizer.fromDirectory(modelDir);
-  const configName = str(flags.config_name);
-  const namedConfig = configName ? bertConfigToJson(readBertConfig(path.join(await resolveModelDir(configName, hub, 'config'), 'config.json'))) : undefined;
+  // --config_name: its config.json replaces the model's (the weights still load from the model).
+  const namedConfig = configDir !== modelDir ? bertConfigToJson(readBertConfig(path.join(configDir, 'config.json'))) : undefined;
   // Trained models (final and every checkpoint) remember the data settings in config.json.
   const remembered = doTrain
-    ? rememberSettings(modelDir, {
+    ? rememberSettings(configDir, {
         task: task.name,
-        ...(task.flags.max_seq_length ? { max_seq_length: maxSeqLength(flags, maxPositionEmbeddings(modelDir)) } : {}),
+        ...(task.flags.max_seq_length ? { max_seq_length: maxSeqLength(flags, maxPositionEmbeddings(configDir)) } : {}),
         ...task.rememberedSettings?.(data),
       })
     : undefined;

@@ -35,7 +35,10 @@ export const TEXT_CLASSIFICATION_FLAGS: FlagSchema = {
   },
   pad_to_max_length: { type: 'boolean', help: 'pad every batch to max_seq_length instead of the longest in the batch', default: false },
   overwrite_cache: { type: 'boolean', help: 'rebuild cached features', default: false },
-  cache_dir: { type: 'string', help: 'where tokenized features are cached (default: .bertrun-cache next to the data)' },
+  cache_dir: {
+    type: 'string',
+    help: 'as in run_glue: the Hugging Face cache for downloaded models, and where tokenized features are cached (default: the HF cache; features in .bertrun-cache next to the data)',
+  },
   max_train_samples: { type: 'integer', help: 'use only the first N training examples' },
   max_eval_samples: { type: 'integer', help: 'use only the first N evaluation examples' },
   max_predict_samples: { type: 'integer', help: 'use only the first N examples to predict' },

@@ -87,10 +87,10 @@ export function hubFailureMessage(repoId: string, request: SnapshotRequest, sett
     `hub ${settings.endpoint}: ${hubLine}`,
   ];
   const lines = tried.map((line, i) => `  ${i + 1}. ${line}`).join('\n');
-  return `cannot load "${repoId}" (revision ${settings.revision}); tried, in order:\n${lines}\nFix: ${fixFor(repoId, settings, err)}`;
+  return `cannot load "${repoId}" (revision ${settings.revision}); tried, in order:\n${lines}\nFix: ${fixFor(repoId, request, settings, err)}`;
 }
 
-function fixFor(repoId: string, settings: HubSettings, err: HubError): string {
+function fixFor(repoId: string, request: SnapshotRequest, settings: HubSettings, err: HubError): string {
   const download = `\`bertrun download ${repoId}\``;
   switch (err.failure) {
     case 'not-cached':
@@ -110,6 +110,8 @@ function fixFor(repoId: string, settings: HubSettings, err: HubError): string {
     case 'revision-not-found':
       return `check --revision "${settings.revision}": it must be a branch, tag or commit hash of ${repoId}`;
     case 'entry-not-found':
+      // Files named on the command line (bertrun download REPO FILE...): the names are the problem, not the repo.
+      if (typeof request === 'object') return `check the file names against ${repoId}'s files listed above (paths inside the repo, case-sensitive)`;
       return `${repoId} is not a BERT model bertrun can load (the files above are missing); pass a model repo with config.json and PyTorch or safetensors weights`;
     case 'unreachable':
     case 'server':

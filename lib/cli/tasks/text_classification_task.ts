@@ -51,9 +51,9 @@ export const TEXT_CLASSIFICATION: Task<TextClassificationData> = {
   usage: '--model_name_or_path DIR (--task_name T --data_dir D | --train_file F ...) --output_dir OUT [flags]',
   missingEvalData: '--validation_file or --task_name with --data_dir',
 
-  async load({ flags, modelDir, doTrain, doEval, doPredict, isMain }) {
+  async load({ flags, configDir, doTrain, doEval, doPredict, isMain }) {
     const data = await loadDatasets(flags, { train: doTrain, eval: doEval, test: doPredict }, isMain);
-    const configLabels = readConfigId2Label(modelDir);
+    const configLabels = readConfigId2Label(configDir);
     const labels = resolveLabels({
       ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
       ...(data.preset && data.preset.labels.length > 0 ? { fromTask: data.preset.labels } : {}),

@@ -32,11 +32,11 @@ export const TOKEN_CLASSIFICATION: Task<TokenClassificationData> = {
   usage: '--task token-classification --model_name_or_path DIR --train_file train.conll --validation_file dev.conll --output_dir OUT [flags]',
   missingEvalData: '--validation_file',
 
-  async load({ flags, modelDir, doTrain, doEval, doPredict }) {
+  async load({ flags, configDir, doTrain, doEval, doPredict }) {
     const train = doTrain ? await loadSplit(flags, 'train_file', 'max_train_samples', 'training') : undefined;
     const dev = doEval || (doTrain && str(flags.validation_file)) ? await loadSplit(flags, 'validation_file', 'max_eval_samples', 'evaluation') : undefined;
     const test = doPredict ? await loadSplit(flags, 'test_file', 'max_predict_samples', 'prediction') : undefined;
-    const fromConfig = readConfigId2Label(modelDir);
+    const fromConfig = readConfigId2Label(configDir);
     const labels = resolveTokenLabels({
       ...(Array.isArray(flags.label_names) ? { fromFlag: flags.label_names as string[] } : {}),
       ...(fromConfig ? { fromConfig } : {}),
