@@ -17,7 +17,7 @@ export type { BertConfig } from './config/bert_config';
 export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetensors } from './io/safetensors';
 export { readPytorchBin } from './io/pytorch_bin';
 export { convertToSafetensors } from './models/convert_weights';
-export { resolveModelDir, cachedModelDir, hfHubDownload, snapshotDownload, scanCache, removeFromCache, hubCacheDir, HubError } from './hub';
+export { resolveModelDir, hfHubDownload, snapshotDownload, scanCache, removeFromCache, hubCacheDir, HubError } from './hub';
 export type { HubOptions, HubFailure, SnapshotOptions, Snapshot, CachedRepo, CachedRevision, Removal } from './hub';
 export type { NamedTensor, DType, TensorData } from './io/named_tensor';
 export { setSeed, buildInfo } from './runtime';

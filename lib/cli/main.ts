@@ -5,7 +5,7 @@ import { envReport } from './env_command';
 import { readConfigFile } from './flags';
 import { rememberedTask } from './remembered_settings';
 import { packageVersion } from '../package_root';
-import { cachedModelDir } from '../hub/resolve_model';
+import { resolveModelDir } from '../hub/resolve_model';
 import { hubOptionsFromFlags } from './hub_flags';
 
 const USAGE = `usage: bertrun <command> [flags]
@@ -52,7 +52,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
     case 'predict':
       return async (argv) => {
         const { runTask } = await import('./task_runner');
-        const task = taskOf(argv, name !== 'train');
+        const task = await taskOf(argv, name !== 'train');
         if (task === 'question-answering') return runTask((await import('./tasks/question_answering_task')).QUESTION_ANSWERING, name, argv);
         if (task === 'token-classification') return runTask((await import('./tasks/token_classification_task')).TOKEN_CLASSIFICATION, name, argv);
         return runTask((await import('./tasks/text_classification_task')).TEXT_CLASSIFICATION, name, argv);
@@ -67,7 +67,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
  * model directory was fine-tuned for (config.json task_specific_params.bertrun.task); else
  * text-classification. The value is checked against the choices when the command parses its flags.
  */
-function taskOf(argv: readonly string[], fromModel: boolean): string {
+async function taskOf(argv: readonly string[], fromModel: boolean): Promise<string> {
   const given = flagValue(argv, 'task');
   if (given !== undefined) return given;
   const configFile = flagValue(argv, 'config');
@@ -79,15 +79,17 @@ function taskOf(argv: readonly string[], fromModel: boolean): string {
   }
   if (typeof fromFile.task === 'string') return fromFile.task;
   const modelDir = flagValue(argv, 'model_name_or_path') ?? (typeof fromFile.model_name_or_path === 'string' ? fromFile.model_name_or_path : undefined);
-  // A hub name counts when it is cached: choosing the task never goes to the network.
-  const localModel = fromModel && modelDir ? cachedModelDir(modelDir, hubOptionsFromFlags(hubFlagValues(argv))) : undefined;
-  return (localModel ? rememberedTask(localModel) : undefined) ?? 'text-classification';
+  // For a hub name only its config.json is needed here; failures are reported when the command loads the model.
+  const hub = { ...hubOptionsFromFlags(hubFlagValues(argv)), warn: () => undefined };
+  const configDir = fromModel && modelDir ? await resolveModelDir(modelDir, hub, 'config').catch(() => undefined) : undefined;
+  return (configDir ? rememberedTask(configDir) : undefined) ?? 'text-classification';
 }
 
 function hubFlagValues(argv: readonly string[]): Record<string, unknown> {
   return {
     model_revision: flagValue(argv, 'model_revision') ?? flagValue(argv, 'revision'),
     cache_dir: flagValue(argv, 'cache_dir'),
+    token: flagValue(argv, 'token'),
     offline: (flagValue(argv, 'offline') ?? 'false').match(/^(false|0|False)$/) === null, // bare --offline reads the next flag as its value
   };
 }

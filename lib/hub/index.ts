@@ -4,7 +4,7 @@ import { downloadFile } from './file_download';
 import { hubSettings, type HubOptions } from './hub_settings';
 import { downloadSnapshot, type Snapshot } from './snapshot';
 
-export { resolveModelDir, cachedModelDir } from './resolve_model';
+export { resolveModelDir } from './resolve_model';
 export { scanCache, removeFromCache } from './cache_scan';
 export type { CachedRepo, CachedRevision, Removal } from './cache_scan';
 export { HubError } from './hub_errors';

@@ -26,14 +26,6 @@ export async function resolveModelDir(nameOrPath: string, options: HubOptions = 
   }
 }
 
-/** Without any network: the local directory, or the complete cached snapshot, or undefined. */
-export function cachedModelDir(nameOrPath: string, options: HubOptions = {}, set: FileSet = 'model'): string | undefined {
-  if (fs.existsSync(nameOrPath)) return fs.statSync(nameOrPath).isDirectory() ? nameOrPath : undefined;
-  if (looksLikePath(nameOrPath) || !isRepoId(nameOrPath)) return undefined;
-  const snapshot = cachedSnapshot(nameOrPath, set, hubSettings(options));
-  return snapshot && snapshot.missing.length === 0 ? snapshot.dir : undefined;
-}
-
 /** True when `dir` is inside the hub cache (never write results there). */
 export function isInHubCache(dir: string, options: HubOptions = {}): boolean {
   const relative = path.relative(hubSettings(options).cacheDir, path.resolve(dir));

@@ -499,3 +499,16 @@ test('convert a hub repo holding only pytorch_model.bin: --output_dir gets model
   expect(refused.stderr).toContain('pass --output_dir');
   expect(listFiles(path.join(snapshots, commit))).not.toContain('model.safetensors');
 });
+
+test('eval of an uncached hub name picks the task its config.json remembers (only config.json fetched to choose)', async () => {
+  const config = JSON.parse(String(tinyFiles['config.json'])) as Record<string, unknown>;
+  const remembered = { ...config, task_specific_params: { bertrun: { task: 'token-classification', max_seq_length: 32 } } };
+  hub.addRepo('org/ner-remembered', { ...tinyFiles, 'config.json': JSON.stringify(remembered) });
+  const cache = newCache('task-choice');
+  const before = hub.requests.length;
+  const run = await bertrun(['eval', '--model_name_or_path', 'org/ner-remembered', '--help'], { cache });
+  expect(outcome(run)).toEqual(succeeded);
+  expect(run.stdout).toContain('usage: bertrun eval --task token-classification --model_name_or_path');
+  const fetched = hub.requests.slice(before).filter((r) => r.method === 'GET' && r.path.includes('/resolve/'));
+  expect(fetched.map((r) => r.path.replace(/^.*\/resolve\/[^/]+\//, ''))).toEqual(['config.json']);
+});
