@@ -184,6 +184,12 @@ export interface NativeBuildInfo {
   numThreads: number;
   parallelInfo: string;
   config: string;
+  /**
+   * The caching CPU allocator for tensors of 1 MiB and more (off with BERTRUN_CPU_ALLOCATOR=system):
+   * bytes in live tensors, freed blocks kept for reuse (at most 1.25x the peak of live bytes), and how
+   * many allocations reused a block (hits) or asked the system (misses).
+   */
+  hostAllocator: { caching: boolean; liveBytes: number; cachedBytes: number; peakLiveBytes: number; hits: number; misses: number };
 }
 
 export interface NativeAddon {

@@ -3,9 +3,14 @@
 // (a) the same step in a standalone C++ libtorch program (CPU fp32 only) and (b) Hugging Face
 // transformers in Python (same torch, SDPA, same precision and batch), all measured in this run.
 // bertrun and (a) run twice each in ABBA order and the better run counts. On CUDA it also prints
-// achieved TFLOP/s and model FLOPs utilisation (MFU) against --peak-tflops.
-//   node scripts/bench-train.js [--device cpu|cuda] [--precision fp32,bf16,fp16] [--shapes base,small,base384,small512]
-//     [--steps N] [--warmup N] [--no-hf] [--verbose] [--epoch-examples N (0 = skip)] [--peak-tflops T]
+// achieved TFLOP/s and model FLOPs utilisation (MFU) against --peak-tflops. Every training row
+// also prints user and system CPU seconds of the timed steps (system time is page faults and
+// memory-mapping churn: it should stay small). --allocator-baseline adds bertrun with libtorch's
+// own CPU allocator (BERTRUN_CPU_ALLOCATOR=system) as a column: the caching allocator's effect.
+//   node scripts/bench-train.js [--device cpu|cuda] [--precision fp32,bf16,fp16]
+//     [--shapes base,small,base384,small512,qa_minilm256,qa_minilm384,qa_base256,qa_base384 | qa]
+//     [--steps N] [--warmup N] [--no-hf] [--allocator-baseline] [--verbose] [--epoch-examples N (0 = skip)] [--peak-tflops T]
+//   QA shapes (question answering, run_qa's seq 256/384): MiniLM (L6 H384) batch 32, BERT-base batch 12.
 //   node scripts/bench-train.js --memory [--device cpu|cuda]
 //     peak memory and speed of a training step with and without --gradient_checkpointing (small shape, seq 512)
 'use strict';
@@ -32,7 +37,12 @@ const SHAPES = {
   small: { layers: 4, hidden: 256, heads: 4, intermediate: 1024, vocab: 30522, batch: 32, seq: 128 },
   base384: { layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocab: 30522, batch: 8, seq: 384 },
   small512: { layers: 4, hidden: 256, heads: 4, intermediate: 1024, vocab: 30522, batch: 32, seq: 512 },
+  qa_minilm256: { layers: 6, hidden: 384, heads: 12, intermediate: 1536, vocab: 30522, batch: 32, seq: 256, task: 'question-answering' },
+  qa_minilm384: { layers: 6, hidden: 384, heads: 12, intermediate: 1536, vocab: 30522, batch: 32, seq: 384, task: 'question-answering' },
+  qa_base256: { layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocab: 30522, batch: 12, seq: 256, task: 'question-answering' },
+  qa_base384: { layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocab: 30522, batch: 12, seq: 384, task: 'question-answering' },
 };
+const SHAPE_GROUPS = { qa: ['qa_minilm256', 'qa_minilm384', 'qa_base256', 'qa_base384'] };
 const device = option('device', 'cpu');
 const precisions = option('precision', 'fp32').split(',');
 const PRECISION = { fp32: null, bf16: 'bfloat16', fp16: 'float16' };
@@ -42,63 +52,28 @@ if (device.startsWith('cuda')) {
   Object.assign(SHAPES.base, { batch: 32 });
   Object.assign(SHAPES.base384, { batch: 16 });
 }
-const wanted = option('shapes', 'base,small').split(',');
+const wanted = option('shapes', 'base,small')
+  .split(',')
+  .flatMap((name) => SHAPE_GROUPS[name] ?? [name]);
 // --no-hf skips the Python baseline (quicker when only the binding's cost is in question).
 const withHf = !args.includes('--no-hf');
+const withAllocatorBaseline = args.includes('--allocator-baseline');
+const taskOf = (s) => s.task ?? 'sequence-classification';
 
 function shapeArgs(s) {
   return [s.layers, s.hidden, s.heads, s.intermediate, s.vocab, s.batch, s.seq, steps, warmup, threads].map(String);
 }
 
-function lcg(seed) {
-  let x = seed;
-  return () => (x = (x * 1103515245 + 12345) % 2147483648);
-}
-
-async function benchBertrun(s, precision) {
-  const model = BertModel.fromConfig(
-    {
-      vocab_size: s.vocab,
-      hidden_size: s.hidden,
-      num_hidden_layers: s.layers,
-      num_attention_heads: s.heads,
-      intermediate_size: s.intermediate,
-      max_position_embeddings: Math.max(512, s.seq),
-      num_labels: 2,
-    },
-    'sequence-classification',
-    { seed: 0, device },
-  );
-  await model.configureOptimizer({ weightDecay: 0.01 });
-  await model.setMixedPrecision(PRECISION[precision]);
-  if (precision === 'fp16') await model.configureGradScaler({});
-  const next = lcg(1);
-  const n = s.batch * s.seq;
-  const batch = {
-    shape: [s.batch, s.seq],
-    inputIds: Int32Array.from({ length: n }, () => 1 + (next() % (s.vocab - 1))),
-    tokenTypeIds: new Int32Array(n),
-    labels: Int32Array.from({ length: s.batch }, () => next() % 2),
-  };
-  await model.train();
-  // As the Trainer runs it: the gradient norm stays on the device except at logging steps.
-  const trainStep = async () => {
-    await model.forwardBackward(batch);
-    await model.step({ lr: 1e-5, maxGradNorm: 1.0, zeroGrad: true, readGradNorm: false });
-  };
-  for (let i = 0; i < warmup; i++) await trainStep();
-  await model.takeLoss(); // a device sync: the clock starts with an idle device
-  let t0 = process.hrtime.bigint();
-  for (let i = 0; i < steps; i++) await trainStep();
-  await model.takeLoss();
-  const trainS = Number(process.hrtime.bigint() - t0) / 1e9;
-  await model.eval();
-  const inferBatch = { shape: batch.shape, inputIds: batch.inputIds, tokenTypeIds: batch.tokenTypeIds };
-  for (let i = 0; i < warmup; i++) await model.forward(inferBatch);
-  t0 = process.hrtime.bigint();
-  for (let i = 0; i < steps; i++) await model.forward(inferBatch);
-  const inferS = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { train_samples_per_s: (s.batch * steps) / trainS, infer_samples_per_s: (s.batch * steps) / inferS };
+// In a process of its own: the CPU allocator is chosen when the addon loads (BERTRUN_CPU_ALLOCATOR).
+function benchBertrun(s, precision, allocator = 'caching') {
+  const worker = path.join(__dirname, 'bench', 'train_step_worker.js');
+  const env = { ...process.env, ...(allocator === 'system' ? { BERTRUN_CPU_ALLOCATOR: 'system' } : {}) };
+  if (allocator !== 'system') delete env.BERTRUN_CPU_ALLOCATOR;
+  const out = execFileSync(process.execPath, [worker, JSON.stringify({ shape: s, task: taskOf(s), precision, steps, warmup, device })], {
+    encoding: 'utf8',
+    env,
+  });
+  return JSON.parse(out.trim().split('\n').pop());
 }
 
 function benchStandalone(s) {
@@ -109,7 +84,7 @@ function benchStandalone(s) {
 
 function benchHf(s, precision) {
   const python = process.env.BERTRUN_PYTHON || path.join(ROOT, '.venv', 'bin', 'python');
-  const out = execFileSync(python, [path.join(__dirname, 'bench', 'hf_train_step.py'), ...shapeArgs(s), device.replace(/:\d+$/, ''), precision], {
+  const out = execFileSync(python, [path.join(__dirname, 'bench', 'hf_train_step.py'), ...shapeArgs(s), device.replace(/:\d+$/, ''), precision, taskOf(s)], {
     encoding: 'utf8',
     env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
   });
@@ -224,29 +199,39 @@ async function benchMemory() {
     const s = SHAPES[name];
     if (!s) throw new Error(`unknown shape ${name}; use ${Object.keys(SHAPES).join(',')}`);
     for (const precision of precisions) {
-      const label = `${name} (L${s.layers} H${s.hidden} A${s.heads} I${s.intermediate} V${s.vocab}, batch ${s.batch}, seq ${s.seq}), ${precision}`;
-      // The standalone C++ program measures the binding's cost: CPU fp32 only.
-      const withStandalone = device === 'cpu' && precision === 'fp32';
+      const label = `${name}: ${taskOf(s)} (L${s.layers} H${s.hidden} A${s.heads} I${s.intermediate} V${s.vocab}, batch ${s.batch}, seq ${s.seq}), ${precision}`;
+      // The standalone C++ program measures the binding's cost: CPU fp32, sequence classification.
+      const withStandalone = device === 'cpu' && precision === 'fp32' && taskOf(s) === 'sequence-classification';
       // ABBA order, best of two runs each: neither implementation always runs first, on a
       // cooler or warmer machine, and one noisy run does not decide the ratio.
       const standaloneRuns = withStandalone ? [benchStandalone(s)] : [];
-      const oursRuns = [await benchBertrun(s, precision), await benchBertrun(s, precision)];
+      const systemRuns = withAllocatorBaseline ? [benchBertrun(s, precision, 'system')] : [];
+      const oursRuns = [benchBertrun(s, precision), benchBertrun(s, precision)];
       if (withStandalone) standaloneRuns.push(benchStandalone(s));
-      const best = (runs) => ({
-        train_samples_per_s: Math.max(...runs.map((r) => r.train_samples_per_s)),
-        infer_samples_per_s: Math.max(...runs.map((r) => r.infer_samples_per_s)),
-      });
-      if (args.includes('--verbose')) console.log(JSON.stringify({ name, precision, oursRuns, standaloneRuns }));
+      if (withAllocatorBaseline) systemRuns.push(benchBertrun(s, precision, 'system'));
+      const best = (runs) => {
+        const fastest = runs.reduce((a, b) => (b.train_samples_per_s > a.train_samples_per_s ? b : a));
+        return { ...fastest, infer_samples_per_s: Math.max(...runs.map((r) => r.infer_samples_per_s)) };
+      };
+      if (args.includes('--verbose')) console.log(JSON.stringify({ name, precision, oursRuns, systemRuns, standaloneRuns }));
       const ours = best(oursRuns);
       const standalone = withStandalone ? best(standaloneRuns) : undefined;
+      const system = withAllocatorBaseline ? best(systemRuns) : undefined;
       const hf = withHf ? benchHf(s, precision) : undefined;
+      const cpuTimes = (r) =>
+        r.train_user_s === undefined
+          ? ''
+          : ` (user ${r.train_user_s.toFixed(1)} s, sys ${r.train_sys_s.toFixed(1)} s = ${((100 * r.train_sys_s) / r.train_wall_s).toFixed(0)}% of wall)`;
       console.log(`\n${label}`);
       for (const kind of ['train', 'infer']) {
         const key = `${kind}_samples_per_s`;
+        const column = (name, r) =>
+          r ? ` | ${name} ${r[key].toFixed(2).padStart(8)} (ratio ${(ours[key] / r[key]).toFixed(3)})${kind === 'train' ? cpuTimes(r) : ''}` : '';
         console.log(
-          `  ${kind.padEnd(5)} bertrun ${ours[key].toFixed(2).padStart(8)} samples/s` +
-            (standalone ? ` | standalone C++ ${standalone[key].toFixed(2).padStart(8)} (ratio ${(ours[key] / standalone[key]).toFixed(3)})` : '') +
-            (hf ? ` | HF transformers ${hf[key].toFixed(2).padStart(8)} (ratio ${(ours[key] / hf[key]).toFixed(3)})` : ''),
+          `  ${kind.padEnd(5)} bertrun ${ours[key].toFixed(2).padStart(8)} samples/s${kind === 'train' ? cpuTimes(ours) : ''}` +
+            column('libtorch CPU allocator', system) +
+            column('standalone C++', standalone) +
+            column('HF transformers', hf),
         );
       }
       if (device.startsWith('cuda')) {

@@ -21,6 +21,7 @@ export function envReport(): string {
     `distributed: gloo (CPU)${info.builtWithNccl ? ', nccl (CUDA)' : '; nccl not built (no CUDA libtorch or headers)'}`,
     `threads: ${info.numThreads} intra-op (available cores: ${os.availableParallelism()}; BERTRUN_NUM_THREADS overrides)`,
     `BLAS: ${blas}; LAPACK: ${lapack}`,
+    `host memory: ${info.hostAllocator.caching ? 'caching CPU allocator for tensors >= 1 MiB' : "libtorch's CPU allocator (BERTRUN_CPU_ALLOCATOR=system)"}`,
     `CPU: ${os.cpus()[0]?.model ?? 'unknown'}; memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     '',
     info.parallelInfo.trim(),

@@ -11,6 +11,7 @@
 #include "bindings/process_group_binding.h"
 #include "bindings/rng_binding.h"
 #include "common/js_guard.h"
+#include "common/memory_release.h"
 #include "model/activations.h"
 
 #ifndef BERTRUN_TORCH_VERSION
@@ -39,6 +40,15 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("numThreads", Napi::Number::New(env, at::get_num_threads()));
   o.Set("parallelInfo", at::get_parallel_info());
   o.Set("config", at::show_config());
+  auto cache = host_cache_stats();
+  auto host = Napi::Object::New(env);
+  host.Set("caching", cache.installed);
+  host.Set("liveBytes", Napi::Number::New(env, static_cast<double>(cache.live_bytes)));
+  host.Set("cachedBytes", Napi::Number::New(env, static_cast<double>(cache.cached_bytes)));
+  host.Set("peakLiveBytes", Napi::Number::New(env, static_cast<double>(cache.peak_live_bytes)));
+  host.Set("hits", Napi::Number::New(env, static_cast<double>(cache.hits)));
+  host.Set("misses", Napi::Number::New(env, static_cast<double>(cache.misses)));
+  o.Set("hostAllocator", host);
   return o;
 }
 
@@ -64,6 +74,7 @@ Napi::Array ActivationNames(Napi::Env env) {
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   using namespace bertrun;
   return js_guard(env, [&] {
+    install_caching_cpu_allocator();
     exports.Set("NativeModel", ModelBinding::Define(env));
     exports.Set("NativeProcessGroup", ProcessGroupBinding::Define(env));
     exports.Set("buildInfo", guarded_function<&BuildInfo>(env, "buildInfo"));
