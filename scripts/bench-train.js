@@ -22,6 +22,7 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '..');
 const fs = require('fs');
 const { BertModel, Trainer, resolveTrainingArguments } = require(path.join(ROOT, 'dist', 'lib', 'index.js'));
+const { shapeConfig } = require('./bench/shape_config');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -106,18 +107,7 @@ async function benchEpoch(examples) {
   const s = SHAPES.small;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-bench-epoch-'));
   const run = async ({ padToLength, groupByLength = false, skipPadding = true }) => {
-    const model = BertModel.fromConfig(
-      {
-        vocab_size: s.vocab,
-        hidden_size: s.hidden,
-        num_hidden_layers: s.layers,
-        num_attention_heads: s.heads,
-        intermediate_size: s.intermediate,
-        num_labels: 2,
-      },
-      'sequence-classification',
-      { seed: 0 },
-    );
+    const model = BertModel.fromConfig(shapeConfig(s), 'sequence-classification', { seed: 0 });
     const trainer = new Trainer({
       model,
       args: resolveTrainingArguments({

@@ -5,22 +5,11 @@
 'use strict';
 const path = require('path');
 const { BertModel } = require(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'));
+const { shapeConfig } = require('./shape_config');
 
 (async () => {
   const { shape: s, checkpointing, precision, steps, device } = JSON.parse(process.argv[2]);
-  const model = BertModel.fromConfig(
-    {
-      vocab_size: s.vocab,
-      hidden_size: s.hidden,
-      num_hidden_layers: s.layers,
-      num_attention_heads: s.heads,
-      intermediate_size: s.intermediate,
-      max_position_embeddings: Math.max(512, s.seq),
-      num_labels: 2,
-    },
-    'sequence-classification',
-    { seed: 0, device },
-  );
+  const model = BertModel.fromConfig(shapeConfig(s), 'sequence-classification', { seed: 0, device });
   await model.setGradientCheckpointing(checkpointing);
   await model.setMixedPrecision(precision);
   await model.train();

@@ -7,6 +7,7 @@
 'use strict';
 const path = require('path');
 const { BertModel } = require(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'));
+const { shapeConfig } = require('./shape_config');
 
 const PRECISION = { fp32: null, bf16: 'bfloat16', fp16: 'float16' };
 
@@ -17,19 +18,7 @@ function lcg(seed) {
 
 (async () => {
   const { shape: s, task, precision, steps, warmup, device } = JSON.parse(process.argv[2]);
-  const model = BertModel.fromConfig(
-    {
-      vocab_size: s.vocab,
-      hidden_size: s.hidden,
-      num_hidden_layers: s.layers,
-      num_attention_heads: s.heads,
-      intermediate_size: s.intermediate,
-      max_position_embeddings: Math.max(512, s.seq),
-      num_labels: 2,
-    },
-    task,
-    { seed: 0, device },
-  );
+  const model = BertModel.fromConfig(shapeConfig(s), task, { seed: 0, device });
   await model.configureOptimizer({ weightDecay: 0.01 });
   await model.setMixedPrecision(PRECISION[precision]);
   if (precision === 'fp16') await model.configureGradScaler({});
