@@ -166,7 +166,7 @@ const fmt = (x) => (x === undefined ? '-' : x.toFixed(2));
 
 try {
   console.log(
-    `compare-qa-vs-hf: ${version2 ? 'SQuAD v2.0' : 'SQuAD v1.1'}, ${path.basename(model)}, seq ${settings.maxSeqLength}, stride ${settings.docStride}, ` +
+    `compare-qa-vs-hf: ${version2 ? 'SQuAD v2.0' : 'SQuAD v1.1'}, ${path.relative(ROOT, model) || model}, seq ${settings.maxSeqLength}, stride ${settings.docStride}, ` +
       `batch ${settings.batch}, lr ${settings.lr}, ${settings.epochs} epoch(s)${bf16 ? ', bf16' : ''}, seeds ${seeds.join(',')}`,
   );
   const runs = { bertrun: [], hf: [] };

@@ -44,7 +44,7 @@ def paragraphs():
 
 def question_for(context, rng):
     """(question, answer, answer_start) from a random sentence of the context, or None."""
-    sentences = [m for m in re.finditer(r"[^.!?]+[.!?]", context) if 8 <= len(m.group().split()) <= 40]
+    sentences = [m for m in re.finditer(r"[^.!?]+[.!?]", context) if 8 <= len(m.group().split()) <= 25]
     if not sentences:
         return None
     sentence = rng.choice(sentences)
@@ -64,7 +64,9 @@ def question_for(context, rng):
     answer = sentence.group()[start:end]
     text = sentence.group().strip()
     question = (sentence.group()[:start] + "what" + sentence.group()[end:]).strip().rstrip(".!?") + "?"
-    if len(question.split()) < 5 or text == question:
+    # Short plain questions, as SQuAD's: run_qa's tokenizer refuses a window whose question leaves
+    # less context room than doc_stride, and code-heavy sentences split into many word pieces.
+    if len(question.split()) < 5 or text == question or len(question) > 160 or len(re.findall(r"[^\w\s,.?'-]", question)) > 4:
         return None
     return question, answer, sentence.start() + start
 
