@@ -5,7 +5,6 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { SingleBar } from 'cli-progress';
 import { RepoCache } from './cache_layout';
@@ -190,19 +189,19 @@ async function fetchRest(metadata: FileMetadata, incomplete: string, settings: H
     if (!response.body) throw new HubError('protocol', `${metadata.location}: HTTP ${response.status} with no body`, { url: metadata.location });
     bar?.update(resumed ? start : 0);
     let received = resumed ? start : 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+    // Each chunk is on disk before the next is read: after a dropped connection the next attempt
+    // resumes from every byte that arrived (a stream pipeline would drop what it had buffered).
+    const file = await fs.promises.open(incomplete, resumed ? 'a' : 'w');
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         touch();
+        await file.write(chunk);
         received += chunk.length;
         bar?.update(received);
-        callback(null, chunk);
-      },
-    });
-    await pipeline(
-      Readable.fromWeb(response.body as import('stream/web').ReadableStream),
-      tap,
-      fs.createWriteStream(incomplete, { flags: resumed ? 'a' : 'w' }),
-    );
+      }
+    } finally {
+      await file.close();
+    }
   } finally {
     clearTimeout(idle);
   }

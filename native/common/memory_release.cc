@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -85,7 +84,10 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (posix_memalign(&ptr, kAlignment, size) != 0) {
       // Out of memory: what the cache holds may be enough once returned.
       empty_cache();
-      if (posix_memalign(&ptr, kAlignment, size) != 0) throw std::bad_alloc();
+      int err = posix_memalign(&ptr, kAlignment, size);
+      // The same error, and words, as libtorch's own CPU allocator (callers recognise both).
+      TORCH_CHECK_WITH(OutOfMemoryError, err == 0, "CachingCpuAllocator: can't allocate memory: you tried to allocate ",
+                       size, " bytes. Error code ", err, " (", std::strerror(err), ")");
     }
     std::lock_guard<std::mutex> lock(mutex_);
     note_live_locked(ptr, size);

@@ -46,7 +46,7 @@ interface Run {
 }
 
 function run(env: Record<string, string | undefined>): Run {
-  const base = { ...process.env, BERTRUN_NUM_THREADS: '1' };
+  const base: NodeJS.ProcessEnv = { ...process.env, BERTRUN_NUM_THREADS: '1' };
   delete base.BERTRUN_CPU_ALLOCATOR;
   const out = execFileSync(process.execPath, ['-e', SCRIPT], { encoding: 'utf8', env: { ...base, ...env } });
   return JSON.parse(out.trim().split('\n').pop()!) as Run;

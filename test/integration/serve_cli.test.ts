@@ -75,7 +75,10 @@ test('--help lists the flags; wrong flags fail with exit 1 and a message naming 
     [['--model_name_or_path', classifierDir, '--task', 'translation'], /--task must be one of .*text-classification.*, got "translation"/],
     [['--model_name_or_path', classifierDir, '--log_level', 'loud'], /--log_level must be one of fatal, error, warn, info, debug, trace, silent/],
     [['--model_name_or_path', classifierDir, '--prot', '1'], /unknown flag --prot; did you mean --port\?/],
-    [['--model_name_or_path', path.join(root, 'missing')], /model directory \S+missing does not exist; the nearest existing directory is \S+ \(it holds: classifier, encoder\)/],
+    [
+      ['--model_name_or_path', path.join(root, 'missing')],
+      /model directory \S+missing does not exist; the nearest existing directory is \S+ \(it holds: classifier, encoder\)/,
+    ],
   ];
   for (const [args, message] of cases) {
     const result = await runCli(['serve', ...args]);
