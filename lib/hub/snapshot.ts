@@ -92,6 +92,7 @@ export async function downloadSnapshot(repoId: string, request: SnapshotRequest,
   }
   const atCommit = { ...settings, revision: info.commit };
   for (const file of files) await downloadFile(repoId, file, atCommit);
-  new RepoCache(settings.cacheDir, repoId).writeRef(settings.revision, info.commit);
-  return { dir: new RepoCache(settings.cacheDir, repoId).snapshotDir(info.commit), commit: info.commit, files };
+  const cache = new RepoCache(settings.cacheDir, repoId);
+  cache.writeRef(settings.revision, info.commit);
+  return { dir: cache.snapshotDir(info.commit), commit: info.commit, files };
 }

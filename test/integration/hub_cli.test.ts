@@ -422,7 +422,7 @@ test('cache list (table and --json bytes), remove one revision keeping shared bl
   const lines = table.stdout.trimEnd().split('\n');
   expect(lines[0]).toMatch(/^REPO ID +SIZE ON DISK +REVISIONS +FILES +LAST MODIFIED +PATH$/);
   const row = lines.find((l) => l.startsWith('org/cached '));
-  expect(row).toBeDefined();
+  expect(row).toEqual(expect.stringMatching(/^org\/cached +\d/));
   expect(row).toContain(` ${(bytes / 1e3).toFixed(1)} kB `);
   expect(row).toContain(`${mainCommit.slice(0, 8)} (main)`);
   expect(row).toContain(`${oldCommit.slice(0, 8)}`);
