@@ -7,6 +7,7 @@ on SQuAD-format JSON files, without `datasets` or `evaluate` (neither is install
       [--version-2-with-negative] [--max-seq-length 256] [--doc-stride 128] [--learning-rate 5e-5]
       [--train-batch-size 32] [--eval-batch-size 64] [--epochs 1] [--seed 42] [--weight-decay 0.0]
       [--null-score-diff-threshold 0.0] [--bf16]
+      [--order order.json --max-steps N]   (lockstep: features in this order, no shuffling, no eval)
 
 Prints one line `RESULT {json}`: the metrics with run_qa's names (exact_match/f1, or exact, f1,
 HasAns_exact, HasAns_f1, NoAns_exact, ...), the training loss, feature counts, wall times and the
@@ -235,6 +236,8 @@ def main():
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--null-score-diff-threshold", type=float, default=0.0)
     parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--order")
+    parser.add_argument("--max-steps", type=int, default=-1)
     args = parser.parse_args()
 
     torch.set_num_threads(os.cpu_count())
@@ -262,6 +265,8 @@ def main():
         disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(),
     )
+    if args.order:
+        return lockstep(model, training_args, train_set, json.load(open(args.order)), args.max_steps)
     trainer = Trainer(model=model, args=training_args, train_dataset=train_set, data_collator=default_data_collator)
     t0 = time.perf_counter()
     train_output = trainer.train()
@@ -285,6 +290,30 @@ def main():
         "user_s": times.user,
         "sys_s": times.system,
     }))
+
+
+class OrderedTrainer(Trainer):
+    """The HF Trainer, reading the training set in the given order and recording each step's loss."""
+
+    step_losses = []
+
+    def _get_train_sampler(self, *args, **kwargs):
+        return torch.utils.data.SequentialSampler(self.train_dataset)
+
+    def compute_loss(self, model, inputs, *args, **kwargs):
+        loss = super().compute_loss(model, inputs, *args, **kwargs)
+        value = loss[0] if isinstance(loss, tuple) else loss
+        self.step_losses.append(float(value.detach()))
+        return loss
+
+
+def lockstep(model, training_args, train_set, order, max_steps):
+    if sorted(order) != list(range(len(train_set))):
+        raise SystemExit(f"--order must be a permutation of the {len(train_set)} training features, got {len(order)} indices")
+    training_args.max_steps = max_steps
+    trainer = OrderedTrainer(model=model, args=training_args, train_dataset=torch.utils.data.Subset(train_set, order), data_collator=default_data_collator)
+    trainer.train()
+    print("RESULT " + json.dumps({"train_features": len(train_set), "step_losses": trainer.step_losses}))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ that ships with CPython (pydoc_data.topics, up to ~320 words per context), quest
 context with a phrase replaced by "what"), the phrase the answer. With --v2 a third of the
 questions are asked of another topic's context: unanswerable (is_impossible), as in SQuAD v2.0.
 
-  python make_qa_data.py OUT_DIR [--train 800] [--dev 200] [--v2] [--seed 0]
+  python make_qa_data.py OUT_DIR [--train 800] [--dev 200] [--v2] [--impossible-share 0.33] [--max-words 320] [--seed 0]
 
 Writes OUT_DIR/train.json and OUT_DIR/dev.json. Deterministic for a seed.
 """
@@ -22,9 +22,9 @@ had if then else than so such also only any all each every some more most other 
 there their they them he she his her we you your our one two""".split())
 
 
-def paragraphs():
+def paragraphs(max_words):
     """Prose (no code: indented lines dropped) of one topic, consecutive paragraphs joined up to
-    about 320 words, so that some contexts need several windows at max_seq_length 256 as SQuAD's do."""
+    max_words words (320: some contexts need several windows at max_seq_length 256, as SQuAD's do)."""
     out = []
     for name in sorted(topics):
         chunk = []
@@ -33,7 +33,7 @@ def paragraphs():
             text = re.sub(r"\s+", " ", " ".join(lines)).strip()
             if len(text.split()) < 15 or text.count("(") >= 6:
                 continue
-            if chunk and len(" ".join(chunk + [text]).split()) > 320:
+            if chunk and len(" ".join(chunk + [text]).split()) > max_words:
                 out.append((name, " ".join(chunk)))
                 chunk = []
             chunk.append(text)
@@ -71,7 +71,7 @@ def question_for(context, rng):
     return question, answer, sentence.start() + start
 
 
-def build(items, count, v2, rng, prefix):
+def build(items, count, v2, impossible_share, rng, prefix):
     data, made = [], 0
     by_topic = {}
     for name, text in items:
@@ -84,7 +84,7 @@ def build(items, count, v2, rng, prefix):
         question, answer, answer_start = qa
         assert context[answer_start: answer_start + len(answer)] == answer
         entry = {"id": f"{prefix}{made}", "question": question, "answers": [{"text": answer, "answer_start": answer_start}]}
-        if v2 and rng.random() < 1 / 3:
+        if v2 and rng.random() < impossible_share:
             # Ask it of another topic's paragraph that does not contain the answer.
             other_name, other = rng.choice(items)
             if other_name == name or answer.lower() in other.lower():
@@ -105,15 +105,17 @@ def main():
     parser.add_argument("--dev", type=int, default=200)
     parser.add_argument("--v2", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-words", type=int, default=320, help="longest context in words")
+    parser.add_argument("--impossible-share", type=float, default=1 / 3, help="with --v2: share of unanswerable questions")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    items = paragraphs()
+    items = paragraphs(args.max_words)
     rng.shuffle(items)
     # Train and dev contexts come from disjoint halves of the paragraphs.
     cut = len(items) * 4 // 5
     os.makedirs(args.out, exist_ok=True)
     for name, part, count in [("train.json", items[:cut], args.train), ("dev.json", items[cut:], args.dev)]:
-        json.dump(build(part, count, args.v2, rng, name[0]), open(os.path.join(args.out, name), "w"), indent=1)
+        json.dump(build(part, count, args.v2, args.impossible_share, rng, name[0]), open(os.path.join(args.out, name), "w"), indent=1)
     print(f"{args.out}: {args.train} train / {args.dev} dev questions over {len(items)} paragraphs of the Python reference manual")
 
 
