@@ -53,7 +53,13 @@ function run(program, args, env = {}) {
 }
 
 const pythonEnv = { HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TQDM_DISABLE: '1' };
-const resultLine = (stdout) => JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT ')).slice('RESULT '.length));
+const resultLine = (stdout) =>
+  JSON.parse(
+    stdout
+      .split('\n')
+      .find((l) => l.startsWith('RESULT '))
+      .slice('RESULT '.length),
+  );
 
 function bertrunLosses(modelDir) {
   const dir = path.join(out, 'bertrun');
@@ -138,7 +144,10 @@ function hfLosses(modelDir, features) {
   return resultLine(stdout).step_losses;
 }
 
-/** The number of training windows, as run_qa.py cuts them (bertrun's count must be the same: its features are checked against run_qa's in test/integration/qa_features_live.test.ts). */
+/**
+ * The number of training windows as run_qa.py cuts them, and how many have the [CLS] target.
+ * bertrun cuts the same windows (test/integration/qa_features_live.test.ts checks them against run_qa's).
+ */
 function featureCount(modelDir) {
   const stdout = run(
     python,
