@@ -18,6 +18,7 @@ commands:
   download  fetch a Hugging Face model into the shared cache (names work wherever a model directory does)
   cache     list the cached models, or remove one
   convert   pytorch_model.bin (sharded too) to model.safetensors
+  finqa     FinQA data tools: finqa stats FILE... counts programs (concat programs, ops, lengths), invalid ones, gold execution accuracy
   report    one HTML page (viewable offline) of training curves, final metrics and arguments of one or more runs
   launch    start N workers of a command with torchrun's environment (multi-process / multi-node DDP)
   env       print the addon and libtorch in use, devices, threads and BLAS
@@ -48,6 +49,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async (argv) => (await import('./cache_command')).runCache(argv);
     case 'convert':
       return async (argv) => (await import('./convert_command')).runConvert(argv);
+    case 'finqa':
+      return async (argv) => (await import('./finqa_command')).runFinqa(argv);
     case 'report':
       return async (argv) => (await import('./report_command')).runReport(argv);
     case 'train':
