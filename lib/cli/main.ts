@@ -20,6 +20,7 @@ commands:
   convert   pytorch_model.bin (sharded too) to model.safetensors
   finqa     FinQA data tools: finqa stats FILE... counts programs (concat programs, ops, lengths), invalid ones, gold execution accuracy
   report    one HTML page (viewable offline) of training curves, final metrics and arguments of one or more runs
+  sweep     run train over a grid of flag values x seeds (resumable), then a table of mean +- std, a CSV and a plot
   launch    start N workers of a command with torchrun's environment (multi-process / multi-node DDP)
   env       print the addon and libtorch in use, devices, threads and BLAS
   setup     install the libtorch the addon needs (PyPI torch) into bertrun's cache, if none fits
@@ -51,6 +52,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async (argv) => (await import('./convert_command')).runConvert(argv);
     case 'finqa':
       return async (argv) => (await import('./finqa_command')).runFinqa(argv);
+    case 'sweep':
+      return async (argv) => (await import('./sweep_command')).runSweep(argv);
     case 'report':
       return async (argv) => (await import('./report_command')).runReport(argv);
     case 'train':
