@@ -24,6 +24,12 @@ export interface NativeBatch {
   labelShape?: number[];
   startPositions?: Int32Array | BigInt64Array;
   endPositions?: Int32Array | BigInt64Array;
+  /**
+   * Multi-head models: targets per head name. Class ids (Int32Array, -100 = no label) [batch] for
+   * classification and [batch, seq] for token-classification; Float32Array [batch, num_labels]
+   * for multi-label, [batch] or [batch, num_labels] for regression. A head left out adds no loss.
+   */
+  headLabels?: Record<string, { data: Int32Array | BigInt64Array | Float32Array | Float64Array; shape: number[] }>;
 }
 
 export interface NativeParameterInfo {

@@ -3,6 +3,7 @@
 // field from nativeConfig()); the hidden_act names live in native only (its activation table).
 import * as fs from 'fs';
 import { native } from '../native';
+import { parseHeads, type HeadConfig } from './head_config';
 
 export interface BertConfig {
   model_type: 'bert';
@@ -24,6 +25,8 @@ export interface BertConfig {
   label2id: Record<string, number>;
   classifier_dropout: number | null;
   problem_type: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
+  /** Multi-head models (task "multi-head"): the heads on the encoder, see head_config.ts. */
+  bertrun_heads?: HeadConfig[];
   /**
    * Every other key of config.json (transformers_version, architectures, ...), kept as it was, the
    * way Hugging Face keeps unknown config attributes, so a round trip loses nothing.
@@ -69,6 +72,7 @@ const KNOWN = new Set<string>([
   'label2id',
   'classifier_dropout',
   'problem_type',
+  'bertrun_heads',
 ]);
 
 /** Builds a config from a plain object (config.json contents or user options); `source` names it in errors. */
@@ -131,6 +135,7 @@ export function parseBertConfig(raw: unknown, source = 'config'): BertConfig {
     config.problem_type = o.problem_type as BertConfig['problem_type'];
   }
   parseLabels(o, config, fail);
+  if (o.bertrun_heads !== undefined) config.bertrun_heads = parseHeads(o.bertrun_heads, fail);
   for (const [k, v] of Object.entries(o)) if (!KNOWN.has(k)) config[k] = v;
   return config;
 }
@@ -215,5 +220,6 @@ export function nativeConfig(config: BertConfig): Record<string, unknown> {
     num_labels: config.num_labels,
     classifier_dropout: config.classifier_dropout,
     problem_type: config.problem_type,
+    heads: (config.bertrun_heads ?? []).map((h) => ({ name: h.name, type: h.type, num_labels: h.num_labels, loss_weight: h.loss_weight })),
   };
 }

@@ -29,7 +29,7 @@ import { resolveModelDir } from '../hub/resolve_model';
 
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt'];
 
-export type BertTask = 'base' | 'sequence-classification' | 'question-answering' | 'token-classification' | 'masked-lm';
+export type BertTask = 'base' | 'sequence-classification' | 'question-answering' | 'token-classification' | 'masked-lm' | 'multi-head';
 
 export const TASK_ARCHITECTURES: Record<BertTask, string> = {
   base: 'BertModel',
@@ -37,6 +37,8 @@ export const TASK_ARCHITECTURES: Record<BertTask, string> = {
   'question-answering': 'BertForQuestionAnswering',
   'token-classification': 'BertForTokenClassification',
   'masked-lm': 'BertForMaskedLM',
+  // No transformers class: the encoder loads into BertModel, the heads are bertrun's (config bertrun_heads).
+  'multi-head': 'BertrunMultiHeadModel',
 };
 
 export interface ModelOptions {
@@ -85,6 +87,8 @@ export type TaskOutputs = {
   'question-answering': { start_logits: OutputTensor; end_logits: OutputTensor };
   'token-classification': { logits: OutputTensor };
   'masked-lm': { logits: OutputTensor };
+  /** One `logits.<head name>` per head of config.bertrun_heads: [batch, num_labels], token heads [batch, seq, num_labels]. */
+  'multi-head': { [head: `logits.${string}`]: OutputTensor };
 };
 
 /** Per-layer outputs, present when requested (outputHiddenStates / outputAttentions). */
@@ -120,6 +124,12 @@ export class BertModel {
   private constructor(config: BertConfig, task: BertTask, options: ModelOptions) {
     if (!(task in TASK_ARCHITECTURES)) {
       throw new Error(`unknown task "${String(task)}": use one of ${Object.keys(TASK_ARCHITECTURES).join(', ')}`);
+    }
+    if (task === 'multi-head' && !config.bertrun_heads) {
+      throw new Error(
+        'a multi-head model needs its heads in the config: "bertrun_heads": [{ "name": "...", "type": "classification", "labels": [...] }, ...] ' +
+          '(types: classification, multi-label, regression, token-classification)',
+      );
     }
     this.config = config;
     this.task = task;

@@ -33,6 +33,8 @@ const PER_TOKEN_OUTPUTS: Record<BertTask, readonly string[]> = {
   'question-answering': ['start_logits', 'end_logits'],
   'token-classification': ['logits'],
   'masked-lm': ['logits'],
+  // No pipeline serves multi-head models (their outputs depend on config.bertrun_heads).
+  'multi-head': [],
 };
 
 export class InferenceEngine {

@@ -1,5 +1,6 @@
 #include "bindings/batch.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/tensor_convert.h"
@@ -48,6 +49,30 @@ HostBatch batch_from_js(const Napi::Value& value) {
   }
   out.labels.start_positions = read_array(batch, "startPositions", {shape[0]}, true);
   out.labels.end_positions = read_array(batch, "endPositions", {shape[0]}, true);
+  Napi::Value heads = batch.Get("headLabels");
+  if (!heads.IsUndefined() && !heads.IsNull()) {
+    if (!heads.IsObject() || heads.IsArray())
+      throw std::invalid_argument("batch.headLabels must be an object { head name: { data, shape } }");
+    auto by_name = heads.As<Napi::Object>();
+    auto names = by_name.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); ++i) {
+      const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      const std::string field = "batch.headLabels." + name;
+      Napi::Value entry = by_name.Get(name);
+      if (!entry.IsObject()) throw std::invalid_argument(field + " must be an object { data, shape }");
+      auto target = entry.As<Napi::Object>();
+      Napi::Value data = target.Get("data");
+      if (!data.IsTypedArray())
+        throw std::invalid_argument(field + ".data must be an Int32Array, BigInt64Array or Float32Array");
+      auto kind = data.As<Napi::TypedArray>().TypedArrayType();
+      if (kind != napi_int32_array && kind != napi_bigint64_array && kind != napi_float32_array &&
+          kind != napi_float64_array)
+        throw std::invalid_argument(field + ".data must be an Int32Array, BigInt64Array or Float32Array");
+      auto lshape = shape_from_js(target.Get("shape"), field + ".shape");
+      out.labels.head_labels.emplace_back(
+          name, view_typed_array(data.As<Napi::TypedArray>(), lshape, "", field + ".data").clone());
+    }
+  }
   return out;
 }
 
@@ -68,6 +93,44 @@ static void check_range(const torch::Tensor& t, int64_t low, int64_t high, const
                               limit + ". " + fix);
 }
 
+// Multi-head targets: every name a head of the model, each with its head's shape, dtype and range.
+static void validate_head_labels(const HostBatch& batch, const TaskModel& model) {
+  const auto& heads = model.config().heads;
+  const auto& given = batch.labels.head_labels;
+  if (given.empty()) return;
+  std::string known;
+  for (const auto& h : heads) known += (known.empty() ? "" : ", ") + h.name;
+  if (model.task() != Task::MultiHead)
+    throw std::invalid_argument("batch.headLabels is for multi-head models; this " + task_name(model.task()) +
+                                " model takes 'labels'" +
+                                (model.task() == Task::QuestionAnswering ? " (startPositions / endPositions)" : ""));
+  const int64_t rows = batch.inputs.input_ids.size(0), seq = batch.inputs.input_ids.size(1);
+  for (const auto& [name, target] : given) {
+    auto spec = std::find_if(heads.begin(), heads.end(), [&](const HeadSpec& h) { return h.name == name; });
+    if (spec == heads.end())
+      throw std::invalid_argument("unexpected label field '" + name + "': this model's heads are " + known +
+                                  ". Fix: name each label field after a head in config.json bertrun_heads.");
+    const std::string field = "labels of head '" + name + "' (" + spec->kind + ")";
+    const bool integer = target.scalar_type() == torch::kLong || target.scalar_type() == torch::kInt;
+    std::vector<int64_t> shape;
+    if (spec->kind == "classification") shape = {rows};
+    if (spec->kind == "token-classification") shape = {rows, seq};
+    if (spec->kind == "multi-label") shape = {rows, spec->num_labels};
+    if (spec->kind == "regression")
+      shape = spec->num_labels == 1 ? std::vector<int64_t>{rows} : std::vector<int64_t>{rows, spec->num_labels};
+    if (target.sizes() != c10::IntArrayRef(shape))
+      throw std::invalid_argument(field + " have shape " + c10::str(target.sizes()) + " but need " +
+                                  c10::str(c10::IntArrayRef(shape)));
+    if (spec->kind == "classification" || spec->kind == "token-classification") {
+      if (!integer) throw std::invalid_argument(field + " must be integer class ids (Int32Array/BigInt64Array)");
+      check_range(target, 0, spec->num_labels, field, "num_labels is " + std::to_string(spec->num_labels),
+                  "Use -100 where a row or token has no label.", -100);
+    } else if (!torch::isfinite(target.to(torch::kDouble)).all().item<bool>()) {
+      throw std::invalid_argument(field + " contain NaN or infinity");
+    }
+  }
+}
+
 void validate_batch(const HostBatch& batch, const TaskModel& model) {
   const auto& c = model.config();
   const auto& ids = batch.inputs.input_ids;
@@ -86,6 +149,7 @@ void validate_batch(const HostBatch& batch, const TaskModel& model) {
               "Segment ids must be in [0, type_vocab_size).");
   check_range(batch.inputs.attention_mask, 0, 2, "attention_mask", "the mask must hold only 0 and 1",
               "Use 1 for real tokens, 0 for padding.");
+  validate_head_labels(batch, model);
   const auto& labels = batch.labels.labels;
   if (!labels.defined()) return;
   const bool integer = labels.scalar_type() == torch::kLong || labels.scalar_type() == torch::kInt;
@@ -131,6 +195,8 @@ void validate_batch(const HostBatch& batch, const TaskModel& model) {
     case Task::Base:
     case Task::QuestionAnswering:
       throw std::invalid_argument("this model takes no 'labels' (question answering uses startPositions/endPositions)");
+    case Task::MultiHead:
+      throw std::invalid_argument("a multi-head model takes its targets per head in headLabels, not 'labels'");
   }
 }
 
@@ -156,6 +222,11 @@ HostBatch batch_to_device(const HostBatch& batch, const torch::Device& device) {
   if (!device.is_cpu() && labels.defined()) out.labels.host_labels = labels;
   out.labels.start_positions = move(batch.labels.start_positions, true);
   out.labels.end_positions = move(batch.labels.end_positions, true);
+  for (const auto& [name, target] : batch.labels.head_labels) {
+    const bool ids = target.scalar_type() == torch::kLong || target.scalar_type() == torch::kInt;
+    out.labels.head_labels.emplace_back(name, move(target, ids));
+    if (!device.is_cpu()) out.labels.host_head_labels.emplace_back(name, target);
+  }
   return out;
 }
 

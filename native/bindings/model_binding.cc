@@ -67,6 +67,18 @@ BertConfig config_from_js(const Napi::Object& o) {
   // null: HF's None, the classifier uses hidden_dropout_prob.
   c.classifier_dropout = is_null_field(o, "classifier_dropout") ? -1.0 : number_field(o, "classifier_dropout");
   c.problem_type = is_null_field(o, "problem_type") ? std::string() : string_field(o, "problem_type");
+  // Multi-head models only: [{ name, type, num_labels, loss_weight }], checked by the model.
+  Napi::Value heads = o.Get("heads");
+  if (!heads.IsUndefined() && !heads.IsNull()) {
+    if (!heads.IsArray()) throw std::invalid_argument("config.heads must be an array");
+    auto list = heads.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      if (!list.Get(i).IsObject()) throw std::invalid_argument("config.heads entries must be objects");
+      auto h = list.Get(i).As<Napi::Object>();
+      c.heads.push_back({string_field(h, "name"), string_field(h, "type"), int_field(h, "num_labels"),
+                         number_field(h, "loss_weight")});
+    }
+  }
   return c;
 }
 
@@ -278,10 +290,10 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
         validate_batch(*batch, *model_);
         if (model_->task() == Task::Base)
           throw std::invalid_argument("a base model has no loss: use a task head to train");
-        const bool has_targets = batch->labels.labels.defined() ||
-                                 (batch->labels.start_positions.defined() && batch->labels.end_positions.defined());
-        if (!has_targets)
-          throw std::invalid_argument("forwardBackward needs labels (or startPositions and endPositions)");
+        if (!batch->labels.has_targets())
+          throw std::invalid_argument(
+              "forwardBackward needs labels (startPositions and endPositions for question answering, headLabels for "
+              "a multi-head model)");
         auto on_device = batch_to_device(*batch, device_);
         TaskOutputs out;
         {

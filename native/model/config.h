@@ -5,8 +5,22 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bertrun {
+
+// One output head of a multi-head model (config.json "bertrun_heads"): a linear layer on the
+// pooled output or on every token's state, with its own loss, weighted in the model's sum.
+struct HeadSpec {
+  std::string name;  // parameters heads.<name>.weight / .bias; output logits.<name>
+  // "classification" (pooled, cross-entropy over class ids), "multi-label" (pooled, BCE over
+  // multi-hot targets), "regression" (pooled, MSE) or "token-classification" (tokens, cross-entropy).
+  std::string kind;
+  int64_t num_labels{};
+  double loss_weight{};
+
+  bool on_tokens() const { return kind == "token-classification"; }
+};
 
 struct BertConfig {
   int64_t vocab_size{};
@@ -27,6 +41,8 @@ struct BertConfig {
   double classifier_dropout{};
   // "", "regression", "single_label_classification" or "multi_label_classification".
   std::string problem_type;
+  // Multi-head models only (Task::MultiHead); empty otherwise.
+  std::vector<HeadSpec> heads;
 };
 
 // Throws std::invalid_argument naming the field when the config cannot build a model.

@@ -2,6 +2,9 @@
 
 #include "model/dropout.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <stdexcept>
 
 namespace bertrun {
@@ -13,9 +16,10 @@ Task parse_task(const std::string& name) {
   if (name == "question-answering") return Task::QuestionAnswering;
   if (name == "token-classification") return Task::TokenClassification;
   if (name == "masked-lm") return Task::MaskedLM;
+  if (name == "multi-head") return Task::MultiHead;
   throw std::invalid_argument(
       "unknown task '" + name +
-      "' (use base, sequence-classification, question-answering, token-classification or masked-lm)");
+      "' (use base, sequence-classification, question-answering, token-classification, masked-lm or multi-head)");
 }
 
 std::string task_name(Task task) {
@@ -30,8 +34,32 @@ std::string task_name(Task task) {
       return "token-classification";
     case Task::MaskedLM:
       return "masked-lm";
+    case Task::MultiHead:
+      return "multi-head";
   }
   return "unknown";
+}
+
+static void validate_heads(const std::vector<HeadSpec>& heads) {
+  auto fail = [](const std::string& message) { throw std::invalid_argument("invalid bertrun_heads: " + message); };
+  if (heads.empty()) fail("a multi-head model needs at least one head");
+  for (size_t i = 0; i < heads.size(); ++i) {
+    const auto& h = heads[i];
+    const std::string where = "head " + std::to_string(i) + " (\"" + h.name + "\")";
+    if (h.name.empty()) fail("head " + std::to_string(i) + " has an empty name");
+    for (char ch : h.name)
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_')
+        fail(where + ": names may hold only letters, digits and _ (they become parameter names)");
+    for (size_t j = 0; j < i; ++j)
+      if (heads[j].name == h.name) fail("two heads are named \"" + h.name + "\"");
+    if (h.kind != "classification" && h.kind != "multi-label" && h.kind != "regression" &&
+        h.kind != "token-classification")
+      fail(where + ": type \"" + h.kind +
+           "\" is not one of classification, multi-label, regression, token-classification");
+    if (h.num_labels < 1) fail(where + ": num_labels must be >= 1");
+    if (!(h.loss_weight >= 0) || !std::isfinite(h.loss_weight))
+      fail(where + ": loss_weight must be a finite number >= 0");
+  }
 }
 
 bool TaskModel::decays(const std::string& name) {
@@ -43,7 +71,11 @@ TaskModel::TaskModel(Task task, const BertConfig& config)
       config_(config),
       classifier_dropout_(config.classifier_dropout >= 0 ? config.classifier_dropout : config.hidden_dropout_prob) {
   validate(config);
-  const bool pooler = task == Task::Base || task == Task::SequenceClassification;
+  if (task == Task::MultiHead) validate_heads(config.heads);
+  const bool pooled_head =
+      std::any_of(config.heads.begin(), config.heads.end(), [](const HeadSpec& h) { return !h.on_tokens(); });
+  const bool pooler =
+      task == Task::Base || task == Task::SequenceClassification || (task == Task::MultiHead && pooled_head);
   bert_ = BertModel(config, pooler);
   if (task == Task::Base) {
     // HF's BertModel state_dict has no "bert." prefix: register the encoder's parts directly.
@@ -72,6 +104,12 @@ TaskModel::TaskModel(Task task, const BertConfig& config)
       mlm_transform_activation_ = find_activation(config.hidden_act);
       break;
     }
+    case Task::MultiHead:
+      heads_module_ = register_module("heads", std::make_shared<torch::nn::Module>());
+      for (const auto& head : config.heads)
+        heads_.push_back(
+            heads_module_->register_module(head.name, torch::nn::Linear(config.hidden_size, head.num_labels)));
+      break;
     case Task::Base:
       break;
   }
@@ -122,14 +160,27 @@ bool TaskModel::can_skip_padding(const BertInputs& inputs, const TaskLabels& lab
       // HF's loss reads every label that is not -100, padded positions included.
       if (!labels.labels.defined()) return true;
       return !(labels.labels_on_host().ne(-100) & inputs.mask_on_host().eq(0)).any().item<bool>();
+    case Task::MultiHead: {
+      // As token classification: a token head's label on a padded position must be computed.
+      const auto& host = labels.host_head_labels.empty() ? labels.head_labels : labels.host_head_labels;
+      for (size_t i = 0; i < host.size(); ++i) {
+        const auto& [name, target] = host[i];
+        if (target.dim() == 2 && target.size(1) == inputs.mask_on_host().size(1) && is_token_head(name) &&
+            (target.ne(-100) & inputs.mask_on_host().eq(0)).any().item<bool>())
+          return false;
+      }
+      return true;
+    }
   }
   return false;
 }
 
 TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) {
   // Sequence classification reads [CLS] alone: the last layer need not compute other positions.
-  const bool first_token_only =
-      task_ == Task::SequenceClassification && !options.output_hidden_states && !options.output_attentions;
+  const bool pooled_only = task_ == Task::SequenceClassification ||
+                           (task_ == Task::MultiHead && std::none_of(config_.heads.begin(), config_.heads.end(),
+                                                                     [](const HeadSpec& h) { return h.on_tokens(); }));
+  const bool first_token_only = pooled_only && !options.output_hidden_states && !options.output_attentions;
   auto encoded = bert_->forward(inputs, options.output_hidden_states, options.output_attentions, first_token_only,
                                 can_skip_padding(inputs, labels, options));
   TaskOutputs out;
@@ -184,12 +235,53 @@ TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& label
       }
       break;
     }
+    case Task::MultiHead:
+      multi_head_forward(encoded, labels, out);
+      break;
   }
   for (size_t i = 0; i < encoded.hidden_states.size(); ++i)
     t.emplace_back("hidden_states." + std::to_string(i), encoded.hidden_states[i]);
   for (size_t i = 0; i < encoded.attentions.size(); ++i)
     t.emplace_back("attentions." + std::to_string(i), encoded.attentions[i]);
   return out;
+}
+
+bool TaskModel::is_token_head(const std::string& name) const {
+  for (const auto& head : config_.heads)
+    if (head.name == name) return head.on_tokens();
+  return false;
+}
+
+// Each head's logits as "logits.<name>"; the loss is the loss_weight-weighted sum over the heads
+// the batch has targets for, each head's loss as the matching single-head HF model computes it.
+void TaskModel::multi_head_forward(const BertModelOutputs& encoded, const TaskLabels& labels, TaskOutputs& out) {
+  torch::Tensor total;
+  for (size_t i = 0; i < heads_.size(); ++i) {
+    const auto& spec = config_.heads[i];
+    auto input = spec.on_tokens() ? encoded.last_hidden_state : encoded.pooler_output;
+    auto logits = heads_[i](hashed_dropout(input, classifier_dropout_, is_training()));
+    if (spec.on_tokens()) logits = encoded.layout.to_padded(logits);
+    out.tensors.emplace_back("logits." + spec.name, logits);
+    const torch::Tensor* target = nullptr;
+    for (const auto& [name, t] : labels.head_labels)
+      if (name == spec.name) target = &t;
+    if (target == nullptr) continue;
+    torch::Tensor loss;
+    const auto ignore = F::CrossEntropyFuncOptions().ignore_index(-100);
+    if (spec.kind == "classification") {
+      loss = F::cross_entropy(logits, target->view({-1}).to(torch::kLong), ignore);
+    } else if (spec.kind == "token-classification") {
+      loss = F::cross_entropy(logits.reshape({-1, spec.num_labels}), target->reshape({-1}).to(torch::kLong), ignore);
+    } else if (spec.kind == "multi-label") {
+      loss = F::binary_cross_entropy_with_logits(logits, target->to(logits.scalar_type()));
+    } else {  // regression, as HF's MSELoss on squeezed tensors for one output
+      auto y = target->to(logits.scalar_type());
+      loss = spec.num_labels == 1 ? F::mse_loss(logits.squeeze(), y.squeeze()) : F::mse_loss(logits, y);
+    }
+    auto weighted = spec.loss_weight == 1.0 ? loss : loss * spec.loss_weight;
+    total = total.defined() ? total + weighted : weighted;
+  }
+  if (total.defined()) out.loss = total;
 }
 
 }  // namespace bertrun

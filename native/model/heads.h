@@ -11,7 +11,7 @@
 
 namespace bertrun {
 
-enum class Task { Base, SequenceClassification, QuestionAnswering, TokenClassification, MaskedLM };
+enum class Task { Base, SequenceClassification, QuestionAnswering, TokenClassification, MaskedLM, MultiHead };
 
 Task parse_task(const std::string& name);
 std::string task_name(Task task);
@@ -22,8 +22,14 @@ struct TaskLabels {
   torch::Tensor start_positions;  // int64 [batch] (question answering)
   torch::Tensor end_positions;    // int64 [batch]
   torch::Tensor host_labels;      // labels' CPU original when they live on a GPU (see BertInputs)
+  // Multi-head models: targets per head name, in any order; a head without an entry adds no loss.
+  std::vector<std::pair<std::string, torch::Tensor>> head_labels;
+  std::vector<std::pair<std::string, torch::Tensor>> host_head_labels;  // CPU originals (GPU runs)
 
   const torch::Tensor& labels_on_host() const { return host_labels.defined() ? host_labels : labels; }
+  bool has_targets() const {
+    return labels.defined() || (start_positions.defined() && end_positions.defined()) || !head_labels.empty();
+  }
 };
 
 using NamedOutputs = std::vector<std::pair<std::string, torch::Tensor>>;
@@ -59,7 +65,9 @@ class TaskModel : public torch::nn::Module {
 
  private:
   torch::Tensor sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
+  void multi_head_forward(const BertModelOutputs& encoded, const TaskLabels& labels, TaskOutputs& out);
   torch::Tensor masked_lm_logits(const torch::Tensor& hidden);
+  bool is_token_head(const std::string& name) const;
   bool can_skip_padding(const BertInputs& inputs, const TaskLabels& labels, const ForwardOptions& options) const;
 
   Task task_;
@@ -74,6 +82,9 @@ class TaskModel : public torch::nn::Module {
   torch::nn::LayerNorm mlm_transform_norm_{nullptr};
   ActivationFunction mlm_transform_activation_ = nullptr;  // config.hidden_act's, as HF's transform
   torch::Tensor mlm_bias_;
+  // Multi-head: one linear layer per config.heads entry, registered as heads.<name>.
+  std::shared_ptr<torch::nn::Module> heads_module_;
+  std::vector<torch::nn::Linear> heads_;
   double classifier_dropout_;
 };
 

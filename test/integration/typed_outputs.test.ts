@@ -11,6 +11,11 @@ const CONFIG = {
   intermediate_size: 32,
   max_position_embeddings: 16,
   num_labels: 3,
+  // Read by the multi-head model only.
+  bertrun_heads: [
+    { name: 'program', type: 'classification', num_labels: 4 },
+    { name: 'tags', type: 'token-classification', num_labels: 3 },
+  ],
 };
 const { shape, inputIds, attentionMask } = TINY_BATCH;
 const batch = { shape, inputIds, attentionMask };
@@ -22,6 +27,7 @@ const DECLARED: { [T in BertTask]: Array<keyof TaskOutputs[T]> } = {
   'question-answering': ['start_logits', 'end_logits'],
   'token-classification': ['logits'],
   'masked-lm': ['logits'],
+  'multi-head': ['logits.program', 'logits.tags'],
 };
 
 test.each(Object.entries(DECLARED))('%s: the native outputs are the declared ones', async (task, names) => {
