@@ -26,8 +26,8 @@ commands:
   setup     install the libtorch the addon needs (PyPI torch) into bertrun's cache, if none fits
   build     compile the addon from source against the libtorch found (cmake, C++17 compiler)
 
---task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0)
-or token-classification (run_ner.py: CoNLL / JSON lines).
+--task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0),
+token-classification (run_ner.py: CoNLL / JSON lines) or finqa-program (FinQA files: program class + op keys).
 bertrun <command> [--task T] --help shows the flags; bertrun --version prints the version.`;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -64,6 +64,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
         const task = await taskOf(argv, name !== 'train');
         if (task === 'question-answering') return runTask((await import('./tasks/question_answering_task')).QUESTION_ANSWERING, name, argv);
         if (task === 'token-classification') return runTask((await import('./tasks/token_classification_task')).TOKEN_CLASSIFICATION, name, argv);
+        if (task === 'finqa-program') return runTask((await import('./tasks/finqa_program_task')).FINQA_PROGRAM, name, argv);
         return runTask((await import('./tasks/text_classification_task')).TEXT_CLASSIFICATION, name, argv);
       };
     default:

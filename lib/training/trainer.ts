@@ -7,6 +7,7 @@ import { batchOrder } from '../data/loader/batch_order';
 import { evaluationShard, mergeEvaluationShards, shardBatches } from '../data/loader/distributed_sampler';
 import type { ProcessGroup } from '../distributed/process_group';
 import { collate, type CollateOptions, type TextFeature } from '../data/loader/collate';
+import { isTokenHead } from '../config/head_config';
 import type { BertModel, OutputTensor } from '../models/bert_model';
 import type { BertTokenizer } from '../tokenization/bert_tokenizer';
 import { native } from '../native';
@@ -420,7 +421,7 @@ export class Trainer {
           if (!isOutOfMemory(error)) throw error;
           throw outOfMemoryError(error as Error, { phase: 'evaluation', batchSize: size, sequenceLength: batch.shape[1], args });
         });
-        rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task));
+        rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task, tokenOutputs(model)));
         if (out.loss !== undefined) {
           lossSum += out.loss * part.length;
           lossCount += part.length;
@@ -447,8 +448,10 @@ export class Trainer {
   }
 
   private collateOptions(): CollateOptions {
+    const heads = this.o.model.task === 'multi-head' ? this.o.model.config.bertrun_heads : undefined;
     return {
       padTokenId: this.o.padTokenId,
+      ...(heads ? { heads } : {}),
       ...(this.o.floatLabels ? { floatLabels: true } : {}),
       ...(this.o.padToLength !== undefined ? { fixedLength: this.o.padToLength } : {}),
     };
@@ -637,18 +640,30 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/** A multi-head model's outputs with a row per token (its token-classification heads). */
+function tokenOutputs(model: BertModel): ReadonlySet<string> {
+  return new Set((model.config.bertrun_heads ?? []).filter(isTokenHead).map((h) => `logits.${h.name}`));
+}
+
 /** Outputs with a row per position: cut to each feature's own length (the rest is padding). */
-function isPerToken(task: string, name: string): boolean {
+function isPerToken(task: string, name: string, tokenHeads: ReadonlySet<string>): boolean {
   if (name === 'start_logits' || name === 'end_logits' || name === 'last_hidden_state') return true;
+  if (tokenHeads.has(name)) return true;
   return name === 'logits' && (task === 'token-classification' || task === 'masked-lm');
 }
 
-function splitRows(outputs: Record<string, OutputTensor>, features: readonly TextFeature[], seq: number, task: string): FeatureOutputs[] {
+function splitRows(
+  outputs: Record<string, OutputTensor>,
+  features: readonly TextFeature[],
+  seq: number,
+  task: string,
+  tokenHeads: ReadonlySet<string>,
+): FeatureOutputs[] {
   const rows: FeatureOutputs[] = features.map(() => ({}));
   for (const [name, tensor] of Object.entries(outputs)) {
     if (name.startsWith('hidden_states.') || name.startsWith('attentions.')) continue;
     const perRow = tensor.data.length / features.length;
-    const perToken = isPerToken(task, name);
+    const perToken = isPerToken(task, name, tokenHeads);
     features.forEach((f, r) => {
       const from = r * perRow;
       rows[r][name] = tensor.data.slice(from, from + (perToken ? (perRow / seq) * f.inputIds.length : perRow));

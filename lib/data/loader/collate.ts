@@ -2,6 +2,7 @@
 // longest sequence of the batch, rounded up to a multiple of 8 (tensor-core and SIMD friendly),
 // or to a fixed length when asked.
 import type { NativeBatch } from '../../native';
+import { isTokenHead, type HeadConfig } from '../../config/head_config';
 
 export interface TextFeature {
   inputIds: number[];
@@ -13,6 +14,12 @@ export interface TextFeature {
   /** Question answering: the answer's first and last token (0 and 0: no answer here). */
   startPosition?: number;
   endPosition?: number;
+  /**
+   * Multi-head models: a target per head name: class id (-100: none) for classification, a
+   * multi-hot vector for multi-label, a number or vector for regression, an id per token for
+   * token-classification. A head missing from a feature gets no loss from it (-100 / not sent).
+   */
+  headLabels?: Record<string, number | number[]>;
 }
 
 export interface CollateOptions {
@@ -22,6 +29,8 @@ export interface CollateOptions {
   padToMultipleOf?: number;
   /** float labels (regression / multi-label) instead of class ids */
   floatLabels?: boolean;
+  /** A multi-head model's heads: features' headLabels become batch.headLabels. */
+  heads?: ReadonlyArray<Pick<HeadConfig, 'name' | 'type' | 'num_labels'>>;
 }
 
 export function paddedLength(longest: number, options: CollateOptions): number {
@@ -45,6 +54,11 @@ export function collate(features: readonly TextFeature[], options: CollateOption
     attentionMask.fill(1, r * seq, r * seq + f.inputIds.length);
   });
   const batch: NativeBatch = { shape: [rows, seq], inputIds, tokenTypeIds, attentionMask };
+  if (options.heads) {
+    const headLabels = collateHeadLabels(features, options.heads, seq);
+    if (headLabels) batch.headLabels = headLabels;
+    return batch;
+  }
   const tokenLabeled = features.filter((f) => f.tokenLabels !== undefined).length;
   const positioned = features.filter((f) => f.startPosition !== undefined && f.endPosition !== undefined).length;
   if (tokenLabeled === rows) {
@@ -79,4 +93,47 @@ export function collate(features: readonly TextFeature[], options: CollateOption
     throw new Error('a batch mixes labeled and unlabeled examples');
   }
   return batch;
+}
+
+/** Each head's targets as one array; undefined when no feature carries any (inference). */
+function collateHeadLabels(features: readonly TextFeature[], heads: NonNullable<CollateOptions['heads']>, seq: number): NativeBatch['headLabels'] | undefined {
+  const rows = features.length;
+  const labelled = features.filter((f) => f.headLabels !== undefined).length;
+  if (labelled === 0) return undefined;
+  if (labelled !== rows) throw new Error('a batch mixes labeled and unlabeled examples');
+  const known = new Set(heads.map((h) => h.name));
+  for (const f of features) {
+    for (const name of Object.keys(f.headLabels!)) {
+      if (!known.has(name)) throw new Error(`unexpected label field "${name}": the model's heads are ${[...known].join(', ')}`);
+    }
+  }
+  const out: NonNullable<NativeBatch['headLabels']> = {};
+  for (const head of heads) {
+    const values = features.map((f) => f.headLabels![head.name]);
+    if (values.every((v) => v === undefined)) continue;
+    if (isTokenHead(head)) {
+      const data = new Int32Array(rows * seq).fill(-100);
+      values.forEach((v, r) => {
+        if (v === undefined) return;
+        if (!Array.isArray(v) || v.length !== features[r].inputIds.length)
+          throw new Error(`feature ${r}: head "${head.name}" needs one label per token (${features[r].inputIds.length}), got ${JSON.stringify(v)}`);
+        data.set(v, r * seq);
+      });
+      out[head.name] = { data, shape: [rows, seq] };
+    } else if (head.type === 'classification') {
+      out[head.name] = { data: Int32Array.from(values, (v) => (v === undefined ? -100 : (v as number))), shape: [rows] };
+    } else {
+      // multi-label and regression: every row needs its target (a float has no "ignore" value).
+      const width = head.type === 'regression' && head.num_labels === 1 ? 1 : head.num_labels;
+      const data = new Float32Array(rows * width);
+      values.forEach((v, r) => {
+        const row = Array.isArray(v) ? v : v === undefined ? undefined : [v];
+        if (row === undefined || row.length !== width)
+          throw new Error(`feature ${r}: head "${head.name}" needs ${width} target value(s), got ${JSON.stringify(v)}`);
+        data.set(row, r * width);
+      });
+      out[head.name] = { data, shape: width === 1 && head.type === 'regression' ? [rows] : [rows, width] };
+    }
+  }
+  return out;
 }
