@@ -64,6 +64,12 @@ export interface ForwardOptions {
    * the amount of padding and which nothing should read). false computes every position.
    */
   skipPadding?: boolean;
+  /**
+   * Masked LM with labels only. Default true: `logits` for every position, as Hugging Face returns
+   * them. false: no `logits`, the loss alone, computed from the labelled positions' logits (the
+   * same value; far less time and memory at a 30k vocabulary). forwardBackward always does this.
+   */
+  maskedLmLogits?: boolean;
 }
 
 export interface ForwardBackwardOptions {

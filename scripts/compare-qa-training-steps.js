@@ -15,18 +15,15 @@
 //     [--out DIR (default: a temporary directory, removed)] [--python PATH]
 'use strict';
 require('./script_usage').exitWithUsageIfAsked(__filename);
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { findMiniLM } = require('./find-minilm.js');
+const { optionReader, runChecked } = require('./bench/child_process_run.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const option = optionReader(argv);
 const train = option('train');
 if (!train) {
   console.error('compare-qa-training-steps: --train (SQuAD-format JSON) is required; --help shows the usage');
@@ -45,12 +42,7 @@ const python = option('python', process.env.BERTRUN_PYTHON || path.join(ROOT, '.
 const keep = option('out') !== undefined;
 const out = option('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-qa-steps-'));
 
-function run(program, args, env = {}) {
-  const result = spawnSync(program, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
-  if (result.status !== 0)
-    throw new Error(`${path.basename(program)} ${args.slice(0, 3).join(' ')} ... failed (${result.status}):\n${(result.stderr || '').slice(-3000)}`);
-  return result.stdout;
-}
+const run = runChecked;
 
 const pythonEnv = { HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TQDM_DISABLE: '1' };
 const resultLine = (stdout) =>
@@ -111,7 +103,7 @@ function bertrunOrder(features) {
 function hfLosses(modelDir, features) {
   const orderFile = path.join(out, 'order.json');
   fs.writeFileSync(orderFile, JSON.stringify(bertrunOrder(features)));
-  const stdout = run(
+  const { stdout } = run(
     python,
     [
       path.join(__dirname, 'bench', 'hf_run_qa.py'),
@@ -149,7 +141,7 @@ function hfLosses(modelDir, features) {
  * bertrun cuts the same windows (test/integration/qa_features_live.test.ts checks them against run_qa's).
  */
 function featureCount(modelDir) {
-  const stdout = run(
+  const { stdout } = run(
     python,
     [
       '-c',

@@ -11,18 +11,15 @@
 //     [--out DIR (default: a temporary directory, removed)] [--python PATH]
 'use strict';
 require('./script_usage').exitWithUsageIfAsked(__filename);
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { findMiniLM } = require('./find-minilm.js');
+const { optionReader, runChecked } = require('./bench/child_process_run.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const option = optionReader(argv);
 const train = option('train');
 const dev = option('dev');
 if (!train || !dev) {
@@ -45,14 +42,7 @@ const python = option('python', process.env.BERTRUN_PYTHON || path.join(ROOT, '.
 const keep = option('out') !== undefined;
 const out = option('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bertrun-compare-qa-'));
 
-function run(program, args, env = {}) {
-  const t0 = process.hrtime.bigint();
-  const result = spawnSync(program, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (result.status !== 0)
-    throw new Error(`${path.basename(program)} ${args.slice(0, 3).join(' ')} ... failed (${result.status}):\n${(result.stderr || '').slice(-3000)}`);
-  return { stdout: result.stdout, stderr: result.stderr, wall };
-}
+const run = runChecked;
 
 // User and system CPU seconds of this process's finished children (cutime and cstime of
 // /proc/self/stat, in clock ticks of 1/100 s): differences around a run are that run's.

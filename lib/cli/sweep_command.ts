@@ -216,6 +216,7 @@ async function trainSchema(trainArgv: readonly string[]): Promise<FlagSchema> {
   if (task === undefined && config) task = readConfigFile(config).task;
   if (task === 'question-answering') return (await import('./question_answering_flags')).QUESTION_ANSWERING_FLAGS;
   if (task === 'token-classification') return (await import('./token_classification_flags')).TOKEN_CLASSIFICATION_FLAGS;
+  if (task === 'finqa-program') return (await import('./finqa_program_flags')).FINQA_PROGRAM_FLAGS;
   return (await import('./text_classification_flags')).TEXT_CLASSIFICATION_FLAGS;
 }
 

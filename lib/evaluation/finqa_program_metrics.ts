@@ -31,7 +31,12 @@ export interface ProgramMetrics {
   execution_accuracy: number;
 }
 
-export function finqaProgramMetrics(predictions: readonly ProgramPrediction[], gold: readonly ProgramGold[]): ProgramMetrics {
+/**
+ * `unscored`: entries of the evaluation file whose gold program does not parse; they have no
+ * prediction here and count as wrong in program and execution accuracy (FinQA's evaluate.py divides
+ * by every entry). Op-key F1 is over the scored entries (the others have no gold op keys).
+ */
+export function finqaProgramMetrics(predictions: readonly ProgramPrediction[], gold: readonly ProgramGold[], unscored = 0): ProgramMetrics {
   if (predictions.length !== gold.length) throw new Error(`${predictions.length} predictions for ${gold.length} examples`);
   if (gold.length === 0) throw new Error('no examples to score');
   let correct = 0;
@@ -55,11 +60,11 @@ export function finqaProgramMetrics(predictions: readonly ProgramPrediction[], g
   const precision = predicted === 0 ? 0 : truePositives / predicted;
   const recall = actual === 0 ? 0 : truePositives / actual;
   return {
-    program_accuracy: correct / gold.length,
+    program_accuracy: correct / (gold.length + unscored),
     ops_precision: precision,
     ops_recall: recall,
     ops_f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
-    execution_accuracy: executed / gold.length,
+    execution_accuracy: executed / (gold.length + unscored),
   };
 }
 

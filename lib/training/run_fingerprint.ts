@@ -70,7 +70,7 @@ function featuresDigest(features: readonly TextFeature[]): string {
   for (const f of features) {
     hash.update(Int32Array.from(f.inputIds));
     hash.update(Int32Array.from(f.tokenTypeIds));
-    hash.update(JSON.stringify([f.label ?? null, f.tokenLabels ?? null, f.startPosition ?? null, f.endPosition ?? null]));
+    hash.update(JSON.stringify([f.label ?? null, f.tokenLabels ?? null, f.startPosition ?? null, f.endPosition ?? null, f.headLabels ?? null]));
   }
   return hash.digest('hex');
 }

@@ -63,12 +63,12 @@ HostBatch batch_from_js(const Napi::Value& value) {
       auto target = entry.As<Napi::Object>();
       Napi::Value data = target.Get("data");
       if (!data.IsTypedArray())
-        throw std::invalid_argument(field + ".data must be an Int32Array, BigInt64Array or Float32Array");
+        throw std::invalid_argument(field + ".data must be an Int32Array, BigInt64Array, Float32Array or Float64Array");
       auto kind = data.As<Napi::TypedArray>().TypedArrayType();
       if (kind != napi_int32_array && kind != napi_bigint64_array && kind != napi_float32_array &&
           kind != napi_float64_array)
-        throw std::invalid_argument(field + ".data must be an Int32Array, BigInt64Array or Float32Array");
-      auto lshape = shape_from_js(target.Get("shape"), field + ".shape");
+        throw std::invalid_argument(field + ".data must be an Int32Array, BigInt64Array, Float32Array or Float64Array");
+      auto lshape = shape_from_js(target.Get("shape"), field);
       out.labels.head_labels.emplace_back(
           name, view_typed_array(data.As<Napi::TypedArray>(), lshape, "", field + ".data").clone());
     }

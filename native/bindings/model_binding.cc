@@ -67,9 +67,9 @@ BertConfig config_from_js(const Napi::Object& o) {
   // null: HF's None, the classifier uses hidden_dropout_prob.
   c.classifier_dropout = is_null_field(o, "classifier_dropout") ? -1.0 : number_field(o, "classifier_dropout");
   c.problem_type = is_null_field(o, "problem_type") ? std::string() : string_field(o, "problem_type");
-  // Multi-head models only: [{ name, type, num_labels, loss_weight }], checked by the model.
-  Napi::Value heads = o.Get("heads");
-  if (!heads.IsUndefined() && !heads.IsNull()) {
+  // [{ name, type, num_labels, loss_weight }], empty but for multi-head models; checked by the model.
+  Napi::Value heads = required_field(o, "heads");
+  {
     if (!heads.IsArray()) throw std::invalid_argument("config.heads must be an array");
     auto list = heads.As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); ++i) {
@@ -247,6 +247,7 @@ Napi::Value ModelBinding::Forward(const Napi::CallbackInfo& info) {
   options.output_hidden_states = bool_option(info[1], "outputHiddenStates", false);
   options.output_attentions = bool_option(info[1], "outputAttentions", false);
   options.skip_padding = bool_option(info[1], "skipPadding", true);
+  options.masked_lm_full_logits = bool_option(info[1], "maskedLmLogits", true);
   auto result = std::make_shared<Result>();
   return AsyncJob::Start(
       env, Value(),
@@ -282,6 +283,8 @@ Napi::Value ModelBinding::ForwardBackward(const Napi::CallbackInfo& info) {
   const bool sync_gradients = bool_option(info[1], "syncGradients", true);
   ForwardOptions options;
   options.skip_padding = bool_option(info[1], "skipPadding", true);
+  // Training needs the loss only: a masked LM computes logits at its labelled positions alone.
+  options.masked_lm_full_logits = false;
   auto loss_value = std::make_shared<double>(0.0);
   return AsyncJob::Start(
       env, Value(),

@@ -227,6 +227,14 @@ TaskOutputs TaskModel::forward(const BertInputs& inputs, const TaskLabels& label
       break;
     }
     case Task::MaskedLM: {
+      if (labels.labels.defined() && !options.masked_lm_full_logits) {
+        // HF's mean over the positions whose label is not -100, from those positions' logits only.
+        auto targets = layout.gather_inputs(labels.labels).reshape({-1}).to(torch::kLong);
+        auto rows = targets.ne(-100).nonzero().squeeze(1);
+        auto selected = hidden.reshape({-1, hidden.size(-1)}).index_select(0, rows);
+        out.loss = F::cross_entropy(masked_lm_logits(selected), targets.index_select(0, rows));
+        break;
+      }
       auto logits = layout.to_padded(masked_lm_logits(hidden));
       t.emplace_back("logits", logits);
       if (labels.labels.defined()) {
@@ -267,11 +275,13 @@ void TaskModel::multi_head_forward(const BertModelOutputs& encoded, const TaskLa
       if (name == spec.name) target = &t;
     if (target == nullptr) continue;
     torch::Tensor loss;
-    const auto ignore = F::CrossEntropyFuncOptions().ignore_index(-100);
-    if (spec.kind == "classification") {
-      loss = F::cross_entropy(logits, target->view({-1}).to(torch::kLong), ignore);
-    } else if (spec.kind == "token-classification") {
-      loss = F::cross_entropy(logits.reshape({-1, spec.num_labels}), target->reshape({-1}).to(torch::kLong), ignore);
+    if (spec.kind == "classification" || spec.kind == "token-classification") {
+      // HF's mean over the labelled rows (-100 ignored); a batch with none adds 0, not HF's NaN
+      // (0/0), so a head whose rows are all unlabelled here costs nothing. No host sync.
+      auto y = target->reshape({-1}).to(torch::kLong);
+      auto summed = F::cross_entropy(logits.reshape({-1, spec.num_labels}), y,
+                                     F::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
+      loss = summed / y.ne(-100).sum().clamp_min(1).to(summed.scalar_type());
     } else if (spec.kind == "multi-label") {
       loss = F::binary_cross_entropy_with_logits(logits, target->to(logits.scalar_type()));
     } else {  // regression, as HF's MSELoss on squeezed tensors for one output

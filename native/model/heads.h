@@ -46,6 +46,9 @@ struct ForwardOptions {
   // a real position (and position 0) unchanged. Per-token outputs (hidden states, token logits)
   // at other padded positions come back as 0 instead of HF's values, which nothing should read.
   bool skip_padding = true;
+  // Masked LM with labels: the [batch, seq, vocab] logits, or only the loss, computed from the
+  // labelled positions alone (the decoder is most of an MLM step at vocab 30k; the loss is the same).
+  bool masked_lm_full_logits = true;
 };
 
 // A BERT with (or without) a task head. parameter names equal HF's state_dict keys:

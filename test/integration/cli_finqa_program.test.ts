@@ -80,7 +80,10 @@ test('trains on the sample: program accuracy far above the majority class; eval 
   expect(results.eval_program_accuracy).toBeGreaterThanOrEqual(Math.min(0.95, majority + 0.5));
   expect(results.eval_ops_f1).toBeGreaterThan(0.5);
   expect(results.eval_execution_accuracy).toBeGreaterThan(majority + 0.3);
-  expect(results.eval_execution_accuracy).toBeLessThanOrEqual(1);
+  // The dev file's broken program counts as a wrong answer (FinQA divides by every entry).
+  expect(results.eval_invalid_programs).toBe(1);
+  expect(results.eval_program_accuracy).toBeLessThanOrEqual(59 / 60);
+  expect(results.eval_execution_accuracy).toBeLessThanOrEqual(59 / 60);
 
   const config = readJson(path.join(out, 'config.json'));
   expect(config.bertrun_heads.map((h: { name: string; type: string }) => `${h.name}:${h.type}`)).toEqual(['program:classification', 'ops:multi-label']);
@@ -102,9 +105,26 @@ test('trains on the sample: program accuracy far above the majority class; eval 
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-  expect(lines).toHaveLength(59); // 60 entries, one invalid program left out
+  expect(lines).toHaveLength(60); // every entry, its own program (one is broken) not read
+  expect(lines.map((l) => l.id)).toEqual((readJson(TEST) as Array<{ id: string }>).map((e) => e.id));
   expect(new Set(config.bertrun_heads[0].labels).size).toBe(config.bertrun_heads[0].labels.length);
   for (const line of lines) expect(config.bertrun_heads[0].labels).toContain(line.program);
+
+  // Questions only (FinQA's private_test.json): no program, gold_inds or exe_ans.
+  const questions = (readJson(TEST) as Array<Record<string, unknown> & { qa: Record<string, unknown> }>)
+    .slice(0, 4)
+    .map((e) => ({ ...e, qa: { question: e.qa.question } }));
+  const unlabelled = path.join(root, 'questions.json');
+  fs.writeFileSync(unlabelled, JSON.stringify(questions));
+  const questionsDir = path.join(root, 'predict-questions');
+  expect(await main(['predict', '--model_name_or_path', out, '--test_file', unlabelled, '--output_dir', questionsDir, '--disable_tqdm'])).toBe(0);
+  const answered = fs
+    .readFileSync(path.join(questionsDir, 'predict_programs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(answered.map((l) => l.id)).toEqual(questions.map((q) => q.id));
+  for (const line of answered) expect(config.bertrun_heads[0].labels).toContain(line.program);
 }, 180_000);
 
 test('an empty file and a file of invalid programs stop before training, naming the file', async () => {

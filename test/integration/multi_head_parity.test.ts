@@ -115,10 +115,35 @@ test('4 heads (classification, multi-label, token, regression): loss, logits and
     expect({ name: g.name, found: want !== undefined }).toEqual({ name: g.name, found: true });
     expect(maxAbsDiff(g.data, want!.data)).toBeLessThanOrEqual(1e-5);
   }
-  // Skipping padding changes nothing the loss reads (token labels on padding are -100).
+  // Computing the padding too changes nothing the loss reads (token labels on padding are -100).
   await model.zeroGrad();
-  const packed = await model.forwardBackward({ ...inputs, headLabels }, { returnLoss: true });
-  expect(Math.abs(packed! - loss!)).toBeLessThanOrEqual(1e-6);
+  const padded = await model.forwardBackward({ ...inputs, headLabels }, { returnLoss: true, skipPadding: false });
+  expect(Math.abs(padded! - loss!)).toBeLessThanOrEqual(1e-6);
+});
+
+test('a head without targets in the batch adds nothing; a class head whose rows are all -100 adds 0 (not NaN)', async () => {
+  const model = await multiHead();
+  const part = (name: string) => HEADS.find((h) => h.name === name)!.loss_weight * toNumbers(expected.get(`loss.${name}`)!.data)[0];
+  const { program: _program, ...others } = headLabels;
+  const without = await model.forwardBackward({ ...inputs, headLabels: others }, { returnLoss: true });
+  expect(Math.abs(without! - (part('ops') + part('tags') + part('score')))).toBeLessThanOrEqual(1e-5);
+  const grads = byName(await model.gradients());
+  expect(grads.has('heads.program.weight')).toBe(false);
+  await model.zeroGrad();
+  const unlabelled = { ...headLabels, program: { data: Int32Array.from([-100, -100, -100]), shape: [3] } };
+  const zero = await model.forwardBackward({ ...inputs, headLabels: unlabelled }, { returnLoss: true });
+  expect(Math.abs(zero! - (part('ops') + part('tags') + part('score')))).toBeLessThanOrEqual(1e-5);
+  expect(toNumbers(byName(await model.gradients()).get('heads.program.weight')!.data).every((v) => v === 0)).toBe(true);
+});
+
+test('token labels on padded positions are computed with the padding (as HF reads them)', async () => {
+  const model = await multiHead(HEADS.filter((h) => h.name === 'tags'));
+  const onPadding = LABELS.tags.map((row) => row.map((v, c) => (v === -100 && c > 0 ? c % 3 : v)));
+  const batch = { ...inputs, headLabels: { tags: { data: flat(onPadding), shape } } };
+  const packedByDefault = await model.forwardBackward(batch, { returnLoss: true });
+  await model.zeroGrad();
+  const padded = await model.forwardBackward(batch, { returnLoss: true, skipPadding: false });
+  expect(Math.abs(packedByDefault! - padded!)).toBeLessThanOrEqual(1e-6);
 });
 
 test('2 heads = the weighted sum of two single-head models sharing the encoder (loss and gradients)', async () => {

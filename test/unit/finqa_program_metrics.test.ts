@@ -49,6 +49,12 @@ test('accuracy, op-key F1 and execution accuracy on four hand-scored examples', 
   expect(sameAnswer.execution_accuracy).toBe(1);
   const otherAnswer = finqaProgramMetrics([{ concat: 'add0', opKeys: [] }], [gold('multiply(2, 3)', 6)]);
   expect(otherAnswer.execution_accuracy).toBe(0);
+  // Entries whose gold program does not parse count as wrong: 1 right of 1 scored + 3 unscored.
+  expect(finqaProgramMetrics([{ concat: 'multiply0', opKeys: ['multiply0'] }], [gold('multiply(2, 3)', 6)], 3)).toMatchObject({
+    program_accuracy: 0.25,
+    execution_accuracy: 0.25,
+    ops_f1: 1,
+  });
   const coincidence = finqaProgramMetrics([{ concat: 'add0', opKeys: [] }], [gold('multiply(2, 2)', 4)]);
   expect(coincidence).toMatchObject({ program_accuracy: 0, execution_accuracy: 1 });
 });

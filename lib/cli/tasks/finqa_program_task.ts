@@ -7,7 +7,14 @@ import * as path from 'path';
 import type { HeadConfig } from '../../config/head_config';
 import { writeFileAtomic } from '../../io/atomic_write';
 import type { TextFeature } from '../../data/loader/collate';
-import { invalidProgramsWarning, readProgramExamples, type ProgramExample, type ProgramExamples } from '../../data/finqa/program_examples';
+import {
+  invalidProgramsWarning,
+  readProgramExamples,
+  readProgramQuestions,
+  type ProgramExample,
+  type ProgramExamples,
+  type ProgramQuestion,
+} from '../../data/finqa/program_examples';
 import { finqaProgramMetrics, type ProgramPrediction } from '../../evaluation/finqa_program_metrics';
 import type { Predictions } from '../../training/trainer';
 import type { FlagValues } from '../flags';
@@ -28,7 +35,7 @@ interface FinqaProgramData {
   labels: ProgramLabels;
   train?: ProgramExamples;
   dev?: ProgramExamples;
-  test?: ProgramExamples;
+  test?: ProgramQuestion[];
 }
 
 export const FINQA_PROGRAM: Task<FinqaProgramData> = {
@@ -48,7 +55,10 @@ export const FINQA_PROGRAM: Task<FinqaProgramData> = {
     };
     const train = doTrain ? await read('train_file', 'max_train_samples', 'training') : undefined;
     const dev = doEval || (doTrain && str(flags.validation_file)) ? await read('validation_file', 'max_eval_samples', 'evaluation') : undefined;
-    const test = doPredict ? await read('test_file', 'max_predict_samples', 'prediction') : undefined;
+    // Every entry gets a program, whatever its own (if any): the test file's programs are not read.
+    const test = doPredict
+      ? await readProgramQuestions(requiredFile(flags, 'test_file', 'prediction', 'a FinQA JSON file'), flags.max_predict_samples as number | undefined)
+      : undefined;
     const labels = train ? labelsFrom(train.examples) : labelsOfModel(configDir);
     return { flags, labels, ...(train ? { train } : {}), ...(dev ? { dev } : {}), ...(test ? { test } : {}) };
   },
@@ -73,18 +83,22 @@ export const FINQA_PROGRAM: Task<FinqaProgramData> = {
     const dev = data.dev;
     if (!dev) return [];
     const features = await featurize(dev.examples, data.labels, context, true);
-    return [{ features, metrics: (p: Predictions) => ({ ...finqaProgramMetrics(predicted(p, data.labels), dev.examples) }) }];
+    // Entries whose gold program does not parse count as wrong, as FinQA's evaluate.py counts them.
+    const unscored = dev.invalid.count;
+    return [
+      { features, metrics: (p: Predictions) => ({ ...finqaProgramMetrics(predicted(p, data.labels), dev.examples, unscored), invalid_programs: unscored }) },
+    ];
   },
 
   async predict(data, context, trainer, write) {
-    const test = data.test as ProgramExamples;
-    const p = await trainer.predict(await featurize(test.examples, data.labels, context, false));
+    const test = data.test as ProgramQuestion[];
+    const p = await trainer.predict(await featurize(test, data.labels, context, false));
     if (!write) return;
-    const lines = predicted(p, data.labels).map((pred, i) => JSON.stringify({ id: test.examples[i].id, program: pred.concat, ops: pred.opKeys }));
+    const lines = predicted(p, data.labels).map((pred, i) => JSON.stringify({ id: test[i].id, program: pred.concat, ops: pred.opKeys }));
     fs.mkdirSync(context.start.outputDir, { recursive: true });
     const file = path.join(context.start.outputDir, 'predict_programs.jsonl');
     writeFileAtomic(file, Buffer.from(lines.join('\n') + '\n'));
-    console.log(`wrote programs for ${test.examples.length} entries to ${file}`);
+    console.log(`wrote programs for ${test.length} entries to ${file}`);
   },
 };
 
@@ -117,7 +131,12 @@ function labelsOfModel(modelDir: string): ProgramLabels {
   return { programs, ops };
 }
 
-async function featurize(examples: readonly ProgramExample[], labels: ProgramLabels, { tokenizer, maxSeqLength }: TaskContext, targets: boolean) {
+async function featurize(
+  examples: ReadonlyArray<ProgramQuestion | ProgramExample>,
+  labels: ProgramLabels,
+  { tokenizer, maxSeqLength }: TaskContext,
+  targets: boolean,
+): Promise<TextFeature[]> {
   const programIndex = new Map(labels.programs.map((p, i) => [p, i]));
   const encodings = await tokenizer.encodeBatch(
     examples.map((e): [string, string] => [e.question, e.context]),
@@ -125,10 +144,11 @@ async function featurize(examples: readonly ProgramExample[], labels: ProgramLab
   );
   return encodings.map((enc, i): TextFeature => {
     const feature: TextFeature = { inputIds: enc.inputIds, tokenTypeIds: enc.tokenTypeIds };
-    if (targets) {
-      const keys = new Set(examples[i].opKeys);
+    const example = examples[i];
+    if (targets && 'concat' in example) {
+      const keys = new Set(example.opKeys);
       // A program the training data never had cannot be predicted: no loss (-100), scored as wrong.
-      feature.headLabels = { [PROGRAM_HEAD]: programIndex.get(examples[i].concat) ?? -100, [OPS_HEAD]: labels.ops.map((k) => (keys.has(k) ? 1 : 0)) };
+      feature.headLabels = { [PROGRAM_HEAD]: programIndex.get(example.concat) ?? -100, [OPS_HEAD]: labels.ops.map((k) => (keys.has(k) ? 1 : 0)) };
     }
     return feature;
   });

@@ -46,7 +46,16 @@ const FIX =
 const GOLD_KEY = /^(text|table)_\d+$/;
 
 /** Checks one parsed element of a FinQA file; throws a DataError ('MALFORMED_ROW') for the first field at fault. */
-export function parseFinqaEntry(value: unknown, where: FinqaEntryLocation): FinqaEntry {
+export interface FinqaParseOptions {
+  /**
+   * Default true: `qa.program`, `qa.gold_inds` and `qa.exe_ans` are required. false reads entries
+   * to predict for (FinQA's private_test.json has questions only): missing ones become "", {} and "".
+   */
+  gold?: boolean;
+}
+
+export function parseFinqaEntry(value: unknown, where: FinqaEntryLocation, options: FinqaParseOptions = {}): FinqaEntry {
+  const gold = options.gold ?? true;
   let id: string | undefined;
   const fail = (field: string, problem: string): never => {
     const who = id === undefined ? `entry ${where.index}` : `entry ${where.index} (id ${JSON.stringify(id)})`;
@@ -76,14 +85,14 @@ export function parseFinqaEntry(value: unknown, where: FinqaEntryLocation): Finq
     return fail(`qa.${field}`, `${optional ? 'not' : 'missing or not'} a string (found ${kindOf(v)})`);
   };
   const question = text('question', false) as string;
-  const program = text('program', false) as string;
-  const goldInds = qa.gold_inds;
+  const program = text('program', !gold) ?? '';
+  const goldInds = qa.gold_inds ?? (gold ? undefined : {});
   if (!isObject(goldInds)) return fail('qa.gold_inds', `missing or not an object such as {"text_3": "...", "table_1": "..."} (found ${kindOf(goldInds)})`);
   for (const [key, sentence] of Object.entries(goldInds)) {
     if (!GOLD_KEY.test(key)) return fail(`qa.gold_inds.${key}`, 'keys must be text_N or table_N');
     if (typeof sentence !== 'string') return fail(`qa.gold_inds.${key}`, `not a string (found ${kindOf(sentence)})`);
   }
-  const exeAns = qa.exe_ans;
+  const exeAns = qa.exe_ans ?? (gold ? undefined : '');
   if (typeof exeAns !== 'number' && typeof exeAns !== 'string') return fail('qa.exe_ans', `missing or not a number or "yes"/"no" (found ${kindOf(exeAns)})`);
 
   const entry: FinqaEntry = {

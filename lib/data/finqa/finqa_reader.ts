@@ -4,7 +4,7 @@ import { DataError } from '../readers/data_error';
 import { JsonArrayParser, type JsonElementText } from '../readers/json_array_parser';
 import { JsonScanError } from '../readers/streaming_json_scanner';
 import { readTextChunks } from '../readers/text_chunks';
-import { parseFinqaEntry, type FinqaEntry } from './finqa_entry';
+import { parseFinqaEntry, type FinqaEntry, type FinqaParseOptions } from './finqa_entry';
 
 /** An entry with its 0-based position in the file's array and the line of its opening `{`. */
 export type FinqaRecord = FinqaEntry & { index: number; line: number };
@@ -16,12 +16,12 @@ const JSON_FIX = 'Fix the JSON: a FinQA file is one array of entries, [{"id": ..
  * DataError: INVALID_JSON (with the line) for broken JSON, MALFORMED_ROW for an entry with a
  * missing or mistyped field, EMPTY_DATASET at the end when the file held no entry.
  */
-export async function* finqaEntries(file: string): AsyncGenerator<FinqaRecord, void, undefined> {
+export async function* finqaEntries(file: string, options: FinqaParseOptions = {}): AsyncGenerator<FinqaRecord, void, undefined> {
   const parser = new JsonArrayParser();
   let index = 0;
   for await (const chunk of readTextChunks(file)) {
     for (const element of scan(file, () => parser.push(chunk))) {
-      const entry = parseFinqaEntry(parseElement(file, element, index), { file, index, line: element.line });
+      const entry = parseFinqaEntry(parseElement(file, element, index), { file, index, line: element.line }, options);
       yield Object.assign(entry, { index, line: element.line });
       index++;
     }

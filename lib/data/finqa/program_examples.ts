@@ -79,6 +79,23 @@ export async function readProgramExamples(file: string, invalid: 'skip' | 'refus
   return out;
 }
 
+/** What the model reads for an entry to predict for: every entry, whatever its program (if any). */
+export interface ProgramQuestion {
+  id: string;
+  question: string;
+  context: string;
+}
+
+/** The entries of a file to predict programs for (qa.program, gold_inds and exe_ans may be absent). */
+export async function readProgramQuestions(file: string, limit?: number): Promise<ProgramQuestion[]> {
+  const out: ProgramQuestion[] = [];
+  for await (const entry of finqaEntries(file, { gold: false })) {
+    if (limit !== undefined && out.length >= limit) break;
+    out.push({ id: entry.id, ...finqaModelInput(entry) });
+  }
+  return out;
+}
+
 /** One line about the programs left out, or undefined when there were none. */
 export function invalidProgramsWarning({ file, invalid }: ProgramExamples): string | undefined {
   if (invalid.count === 0) return undefined;
