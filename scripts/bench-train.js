@@ -8,9 +8,11 @@
 // memory-mapping churn: it should stay small). --allocator-baseline adds bertrun with libtorch's
 // own CPU allocator (BERTRUN_CPU_ALLOCATOR=system) as a column: the caching allocator's effect.
 //   node scripts/bench-train.js [--device cpu|cuda] [--precision fp32,bf16,fp16]
-//     [--shapes base,small,base384,small512,qa_minilm256,qa_minilm384,qa_base256,qa_base384 | qa]
+//     [--shapes base,small,base384,small512,qa_minilm256,qa_minilm384,qa_base256,qa_base384,mlm_minilm128,mlm_base128 | qa | mlm]
 //     [--steps N] [--warmup N] [--no-hf] [--allocator-baseline] [--verbose] [--epoch-examples N (0 = skip)] [--peak-tflops T]
 //   QA shapes (question answering, run_qa's seq 256/384): MiniLM (L6 H384) batch 32, BERT-base batch 12.
+//   MLM shapes (masked-LM pretraining, run_mlm's 15% of positions labelled, vocab 30522, seq 128):
+//   MiniLM batch 32, BERT-base batch 16; bertrun computes decoder logits at the labelled positions only.
 //   node scripts/bench-train.js --memory [--device cpu|cuda]
 //     peak memory and speed of a training step with and without --gradient_checkpointing (small shape, seq 512)
 'use strict';
@@ -42,8 +44,10 @@ const SHAPES = {
   qa_minilm384: { layers: 6, hidden: 384, heads: 12, intermediate: 1536, vocab: 30522, batch: 32, seq: 384, task: 'question-answering' },
   qa_base256: { layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocab: 30522, batch: 12, seq: 256, task: 'question-answering' },
   qa_base384: { layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocab: 30522, batch: 12, seq: 384, task: 'question-answering' },
+  mlm_minilm128: { layers: 6, hidden: 384, heads: 12, intermediate: 1536, vocab: 30522, batch: 32, seq: 128, task: 'masked-lm' },
+  mlm_base128: { layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocab: 30522, batch: 16, seq: 128, task: 'masked-lm' },
 };
-const SHAPE_GROUPS = { qa: ['qa_minilm256', 'qa_minilm384', 'qa_base256', 'qa_base384'] };
+const SHAPE_GROUPS = { qa: ['qa_minilm256', 'qa_minilm384', 'qa_base256', 'qa_base384'], mlm: ['mlm_minilm128', 'mlm_base128'] };
 const device = option('device', 'cpu');
 const precisions = option('precision', 'fp32').split(',');
 const PRECISION = { fp32: null, bf16: 'bfloat16', fp16: 'float16' };

@@ -2,8 +2,8 @@
 
 Usage: python hf_train_step.py layers hidden heads intermediate vocab batch seq steps warmup threads [device] [precision] [task]
 device: cpu (default) or cuda; precision: fp32 (default), bf16 (autocast) or fp16 (autocast +
-GradScaler), as HF's Trainer runs them; task: sequence-classification (default) or
-question-answering. Prints one JSON line with train and inference samples/s and the process's
+GradScaler), as HF's Trainer runs them; task: sequence-classification (default),
+question-answering or masked-lm (15% of the positions labelled). Prints one JSON line with train and inference samples/s and the process's
 user and system CPU seconds during the timed training steps.
 Same step as bertrun: forward + loss + backward, (unscale,) clip_grad_norm_(1.0),
 torch.optim.AdamW (fused on CUDA, as bertrun), zero_grad. Attention: SDPA (transformers' default).
@@ -14,7 +14,7 @@ import sys
 import time
 
 import torch
-from transformers import BertConfig, BertForQuestionAnswering, BertForSequenceClassification
+from transformers import BertConfig, BertForMaskedLM, BertForQuestionAnswering, BertForSequenceClassification
 
 layers, hidden, heads, inter, vocab, batch, seq, steps, warmup, threads = map(int, sys.argv[1:11])
 device = sys.argv[11] if len(sys.argv) > 11 else "cpu"
@@ -26,7 +26,7 @@ torch.manual_seed(0)
 config = BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                     intermediate_size=inter, num_labels=2)
 config._attn_implementation = "sdpa"
-model = (BertForQuestionAnswering if task == "question-answering" else BertForSequenceClassification)(config).to(device)
+model = {"question-answering": BertForQuestionAnswering, "masked-lm": BertForMaskedLM}.get(task, BertForSequenceClassification)(config).to(device)
 no_decay = ["bias", "LayerNorm.weight"]
 groups = [
     {"params": [p for n, p in model.named_parameters() if not any(nd in n for nd in no_decay)], "weight_decay": 0.01},
@@ -38,6 +38,9 @@ input_ids = torch.randint(1, vocab, (batch, seq)).to(device)
 token_type_ids = torch.zeros_like(input_ids)
 if task == "question-answering":
     targets = {"start_positions": torch.randint(0, seq, (batch,)).to(device), "end_positions": torch.randint(0, seq, (batch,)).to(device)}
+elif task == "masked-lm":
+    # run_mlm's share: 15% of the positions labelled with their id, the rest -100.
+    targets = {"labels": torch.where(torch.rand(batch, seq) < 0.15, input_ids.cpu(), torch.full((batch, seq), -100)).to(device)}
 else:
     targets = {"labels": torch.randint(0, 2, (batch,)).to(device)}
 

@@ -29,10 +29,18 @@ function lcg(seed) {
     inputIds: Int32Array.from({ length: n }, () => 1 + (next() % (s.vocab - 1))),
     tokenTypeIds: new Int32Array(n),
   };
-  const labels =
-    task === 'question-answering'
-      ? { startPositions: Int32Array.from({ length: s.batch }, () => next() % s.seq), endPositions: Int32Array.from({ length: s.batch }, () => next() % s.seq) }
-      : { labels: Int32Array.from({ length: s.batch }, () => next() % 2) };
+  let labels;
+  if (task === 'question-answering') {
+    labels = {
+      startPositions: Int32Array.from({ length: s.batch }, () => next() % s.seq),
+      endPositions: Int32Array.from({ length: s.batch }, () => next() % s.seq),
+    };
+  } else if (task === 'masked-lm') {
+    // run_mlm's share: 15% of the positions carry a label (the original id), the rest -100.
+    labels = { labels: Int32Array.from({ length: n }, (_, i) => (next() % 100 < 15 ? inputs.inputIds[i] : -100)), labelShape: [s.batch, s.seq] };
+  } else {
+    labels = { labels: Int32Array.from({ length: s.batch }, () => next() % 2) };
+  }
   const batch = { ...inputs, ...labels };
   await model.train();
   // As the Trainer runs it: the gradient norm stays on the device except at logging steps.
