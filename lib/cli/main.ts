@@ -18,6 +18,7 @@ commands:
   download  fetch a Hugging Face model into the shared cache (names work wherever a model directory does)
   cache     list the cached models, or remove one
   convert   pytorch_model.bin (sharded too) to model.safetensors
+  tokenizer train a WordPiece vocabulary on text files (tokenizer.json, vocab.txt, configs) for AutoTokenizer and bertrun
   finqa     FinQA data tools: finqa stats FILE... counts programs (concat programs, ops, lengths), invalid ones, gold execution accuracy
   report    one HTML page (viewable offline) of training curves, final metrics and arguments of one or more runs
   sweep     run train over a grid of flag values x seeds (resumable), then a table of mean +- std, a CSV and a plot
@@ -27,7 +28,8 @@ commands:
   build     compile the addon from source against the libtorch found (cmake, C++17 compiler)
 
 --task text-classification (default: run_glue.py), question-answering (run_qa.py: SQuAD v1.1/v2.0),
-token-classification (run_ner.py: CoNLL / JSON lines) or finqa-program (FinQA files: program class + op keys).
+token-classification (run_ner.py: CoNLL / JSON lines), finqa-program (FinQA files: program class + op keys)
+or fill-mask (run_mlm.py: masked-LM pretraining on plain text).
 bertrun <command> [--task T] --help shows the flags; bertrun --version prints the version.`;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -50,6 +52,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return async (argv) => (await import('./cache_command')).runCache(argv);
     case 'convert':
       return async (argv) => (await import('./convert_command')).runConvert(argv);
+    case 'tokenizer':
+      return async (argv) => (await import('./tokenizer_command')).runTokenizer(argv);
     case 'finqa':
       return async (argv) => (await import('./finqa_command')).runFinqa(argv);
     case 'sweep':
@@ -65,6 +69,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
         if (task === 'question-answering') return runTask((await import('./tasks/question_answering_task')).QUESTION_ANSWERING, name, argv);
         if (task === 'token-classification') return runTask((await import('./tasks/token_classification_task')).TOKEN_CLASSIFICATION, name, argv);
         if (task === 'finqa-program') return runTask((await import('./tasks/finqa_program_task')).FINQA_PROGRAM, name, argv);
+        if (task === 'fill-mask') return runTask((await import('./tasks/fill_mask_task')).FILL_MASK, name, argv);
         return runTask((await import('./tasks/text_classification_task')).TEXT_CLASSIFICATION, name, argv);
       };
     default:

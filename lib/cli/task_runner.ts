@@ -5,6 +5,7 @@ import * as path from 'path';
 import { bertConfigToJson, readBertConfig, type BertConfig } from '../config/bert_config';
 import { hubOptionsFromFlags } from './hub_flags';
 import type { TextFeature } from '../data/loader/collate';
+import type { TrainFeatures } from '../data/loader/feature_source';
 import { BertModel, type BertTask } from '../models/bert_model';
 import { BertTokenizer } from '../tokenization';
 import { Trainer, type ComputeMetrics, type Predictions } from '../training/trainer';
@@ -50,7 +51,7 @@ export interface Task<Data> {
   rememberedSettings?(data: Data): Record<string, unknown>;
   /** The training file (its hash goes into the run fingerprint). */
   trainFile(data: Data): string | undefined;
-  trainFeatures(data: Data, context: TaskContext): Promise<TextFeature[] | undefined>;
+  trainFeatures(data: Data, context: TaskContext): Promise<TrainFeatures | undefined>;
   evalSplits(data: Data, context: TaskContext): Promise<TaskEvalSplit[]>;
   /** What --do_eval needs when there is no evaluation data. */
   missingEvalData: string;

@@ -5,12 +5,12 @@ import { TRAINING_ARGUMENTS } from '../config/training_arguments';
 import type { FlagSchema, FlagSpec } from './flags';
 import { HUB_FLAGS } from './hub_flags';
 
-export const TASKS = ['text-classification', 'question-answering', 'token-classification', 'finqa-program'] as const;
+export const TASKS = ['text-classification', 'question-answering', 'token-classification', 'finqa-program', 'fill-mask'] as const;
 
 export const MODEL_FLAGS: FlagSchema = {
   task: {
     type: 'string',
-    help: 'what to fine-tune: text-classification (run_glue), question-answering (run_qa), token-classification (run_ner) or finqa-program (FinQA program classes + op keys, two heads)',
+    help: 'what to fine-tune: text-classification (run_glue), question-answering (run_qa), token-classification (run_ner), finqa-program (FinQA program classes + op keys, two heads) or fill-mask (run_mlm: masked-LM pretraining)',
     default: 'text-classification',
     choices: TASKS,
   },

@@ -4,7 +4,7 @@
 // Resuming is refused when the identity differs, so a checkpoint of another run, or of this run
 // with another learning rate or data, is never continued silently.
 import { createHash } from 'crypto';
-import type { TextFeature } from '../data/loader/collate';
+import type { FeatureSource } from '../data/loader/feature_source';
 import type { TrainingArguments } from '../config/training_arguments';
 
 export const FINGERPRINT_FILE = 'run_fingerprint.json';
@@ -43,7 +43,7 @@ const RESULT_ARGUMENTS = [
   'auto_find_batch_size',
 ] as const satisfies ReadonlyArray<keyof TrainingArguments>;
 
-export function runFingerprint(args: TrainingArguments, worldSize: number, train: readonly TextFeature[], sources: RunFingerprint = {}): RunFingerprint {
+export function runFingerprint(args: TrainingArguments, worldSize: number, train: FeatureSource, sources: RunFingerprint = {}): RunFingerprint {
   const fingerprint: RunFingerprint = {};
   for (const name of RESULT_ARGUMENTS) fingerprint[name] = args[name];
   fingerprint.world_size = worldSize;
@@ -64,10 +64,11 @@ function show(value: RunFingerprint[string] | undefined): string {
   return value === undefined ? '(not recorded)' : JSON.stringify(value);
 }
 
-/** sha256 over every feature's ids and targets, in order. */
-function featuresDigest(features: readonly TextFeature[]): string {
+/** sha256 over every feature's ids and targets (as the first epoch has them), in order. */
+function featuresDigest(features: FeatureSource): string {
   const hash = createHash('sha256');
-  for (const f of features) {
+  for (let i = 0; i < features.length; i++) {
+    const f = features.feature(i, 0);
     hash.update(Int32Array.from(f.inputIds));
     hash.update(Int32Array.from(f.tokenTypeIds));
     hash.update(JSON.stringify([f.label ?? null, f.tokenLabels ?? null, f.startPosition ?? null, f.endPosition ?? null, f.headLabels ?? null]));

@@ -7,6 +7,7 @@ import { batchOrder } from '../data/loader/batch_order';
 import { evaluationShard, mergeEvaluationShards, shardBatches } from '../data/loader/distributed_sampler';
 import type { ProcessGroup } from '../distributed/process_group';
 import { collate, type CollateOptions, type TextFeature } from '../data/loader/collate';
+import { asFeatureSource, type TrainFeatures } from '../data/loader/feature_source';
 import { isTokenHead } from '../config/head_config';
 import type { BertModel, OutputTensor } from '../models/bert_model';
 import type { BertTokenizer } from '../tokenization/bert_tokenizer';
@@ -50,6 +51,8 @@ export interface Predictions {
   labels?: Array<number | number[]>;
   /** Every output of every feature, in feature order. */
   rows: FeatureOutputs[];
+  /** Evaluation with labels: the mean loss over the features. */
+  loss?: number;
 }
 
 export type ComputeMetrics = (predictions: Predictions) => Record<string, number>;
@@ -57,7 +60,8 @@ export type ComputeMetrics = (predictions: Predictions) => Record<string, number
 export interface TrainerOptions {
   model: BertModel;
   args: TrainingArguments;
-  train?: TextFeature[];
+  /** An array of features, or a source building each one per epoch (masked-LM masks). */
+  train?: TrainFeatures;
   evalSets?: EvalSet[];
   padTokenId: number;
   /** regression or multi-label targets */
@@ -161,7 +165,7 @@ export class Trainer {
         'auto_find_batch_size works in a single process only: ranks could settle on different batch sizes. Fix: drop --auto_find_batch_size or run one process.',
       );
     }
-    this.fingerprint = runFingerprint(args, this.worldSize, train, this.o.runSources);
+    this.fingerprint = runFingerprint(args, this.worldSize, asFeatureSource(train), this.o.runSources);
     if (this.isMain) {
       const leftovers = describeLeftovers(removeLeftovers(args.output_dir));
       if (leftovers) this.log(`${args.output_dir}: ${leftovers}`);
@@ -222,8 +226,8 @@ export class Trainer {
 
   private async trainWithBatchSize(batchSize: number, resumeDir: string | undefined): Promise<TrainResult> {
     const { model, args } = this.o;
-    const train = this.o.train as TextFeature[];
-    const lengths = train.map((f) => f.inputIds.length);
+    const train = asFeatureSource(this.o.train as TrainFeatures);
+    const lengths = Array.from({ length: train.length }, (_, i) => train.lengthOf(i));
     // The single-process order with the global batch; each rank then takes its share of each batch.
     const globalBatchSize = batchSize * this.worldSize;
     const orderOptions = {
@@ -286,7 +290,7 @@ export class Trainer {
       const mine = this.o.distributed ? shardBatches(batches, this.o.distributed.rank, this.worldSize) : batches;
       for (let b = skip; b < batches.length && this.state.global_step < totalSteps; b++) {
         const batch = collate(
-          mine[b].map((i) => train[i]),
+          mine[b].map((i) => train.feature(i, epoch)),
           this.collateOptions(),
         );
         // Gradients are averaged over the ranks only on the micro-step that ends an accumulation.
@@ -382,7 +386,7 @@ export class Trainer {
     const metrics: Record<string, number> = {};
     if (loss !== undefined) metrics.loss = loss;
     if (set.metrics) {
-      Object.assign(metrics, set.metrics(labeled ?? predictions));
+      Object.assign(metrics, set.metrics({ ...(labeled ?? predictions), ...(loss !== undefined ? { loss } : {}) }));
     } else if (this.o.computeMetrics && labeled) {
       Object.assign(metrics, this.o.computeMetrics(labeled));
     }
@@ -417,10 +421,14 @@ export class Trainer {
       for (let i = 0; i < features.length; i += size) {
         const part = features.slice(i, i + size);
         const batch = collate(part, this.collateOptions());
-        const out = await model.forward(batch, { skipPadding: this.o.skipPadding ?? true }).catch((error: unknown) => {
-          if (!isOutOfMemory(error)) throw error;
-          throw outOfMemoryError(error as Error, { phase: 'evaluation', batchSize: size, sequenceLength: batch.shape[1], args });
-        });
+        // A masked LM's evaluation needs its loss only: no [batch, seq, vocab] logits.
+        const lossOnly = model.task === 'masked-lm' && batch.labels !== undefined;
+        const out = await model
+          .forward(batch, { skipPadding: this.o.skipPadding ?? true, ...(lossOnly ? { maskedLmLogits: false } : {}) })
+          .catch((error: unknown) => {
+            if (!isOutOfMemory(error)) throw error;
+            throw outOfMemoryError(error as Error, { phase: 'evaluation', batchSize: size, sequenceLength: batch.shape[1], args });
+          });
         rows.push(...splitRows(out.outputs, part, batch.shape[1], model.task, tokenOutputs(model)));
         if (out.loss !== undefined) {
           lossSum += out.loss * part.length;
