@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic_write';
 import { readDistributedEnvironment, restartCount } from '../distributed/environment';
 import { ProcessGroup } from '../distributed/process_group';
 import { fileDigest } from '../io/file_digest';
-import { findWeightsFile } from '../models/weight_files';
+import { existingWeightsFile } from '../models/weight_files';
 import { tokenizerFingerprint } from '../data/features/feature_cache';
 import type { BertTokenizer } from '../tokenization';
 import type { RunFingerprint } from '../training/run_fingerprint';
@@ -182,11 +182,13 @@ export function readConfigId2Label(modelDir: string): Record<string, string> | u
  * files seen from another mount point or working directory are the same run.
  */
 export function runSources(start: CommandStart, tokenizer: BertTokenizer, trainFile: string | undefined): RunFingerprint {
-  const weights = findWeightsFile(start.modelDir);
+  // A model trained from scratch (--config_name, no weights) starts from its config and seed.
+  const weights = existingWeightsFile(start.modelDir);
+  const config = path.join(start.configDir, 'config.json');
   return {
     ...(trainFile ? { train_file_sha256: fileDigest(trainFile) } : {}),
     tokenizer_sha256: tokenizerFingerprint(tokenizer),
-    model_weights_sha256: fileDigest(weights),
+    ...(weights ? { model_weights_sha256: fileDigest(weights) } : { model_config_sha256: fileDigest(config) }),
   };
 }
 

@@ -6,6 +6,7 @@ import { bertConfigToJson, readBertConfig, type BertConfig } from '../config/ber
 import { hubOptionsFromFlags } from './hub_flags';
 import type { TextFeature } from '../data/loader/collate';
 import type { TrainFeatures } from '../data/loader/feature_source';
+import { existingWeightsFile } from '../models/weight_files';
 import { BertModel, type BertTask } from '../models/bert_model';
 import { BertTokenizer } from '../tokenization';
 import { Trainer, type ComputeMetrics, type Predictions } from '../training/trainer';
@@ -82,13 +83,21 @@ export async function runTask<Data>(task: Task<Data>, command: Command, argv: st
     : undefined;
   const labelConfig = task.modelConfig?.(data);
   const config = labelConfig || remembered || namedConfig ? { ...namedConfig, ...labelConfig, ...remembered } : undefined;
-  const { model } = await BertModel.fromPretrained(modelDir, task.modelTask, {
-    device: args.device,
-    seed: args.seed,
-    ignoreMismatchedSizes: flags.ignore_mismatched_sizes === true,
-    tokenizer: false, // loaded above, possibly from --tokenizer_name
-    ...(config ? { config } : {}),
-  });
+  // run_mlm's from-scratch case: --config_name gives the architecture and the model directory has
+  // a tokenizer but no weights: a randomly initialised model (HF's init, seeded).
+  const fromScratch = doTrain && namedConfig !== undefined && existingWeightsFile(modelDir) === undefined;
+  if (fromScratch && isMain) console.log(`${modelDir} holds no weights: training a new model from ${path.join(configDir, 'config.json')} (from scratch)`);
+  const model = fromScratch
+    ? BertModel.fromConfig({ ...namedConfig, ...config }, task.modelTask, { device: args.device, seed: args.seed })
+    : (
+        await BertModel.fromPretrained(modelDir, task.modelTask, {
+          device: args.device,
+          seed: args.seed,
+          ignoreMismatchedSizes: flags.ignore_mismatched_sizes === true,
+          tokenizer: false, // loaded above, possibly from --tokenizer_name
+          ...(config ? { config } : {}),
+        })
+      ).model;
   const context: TaskContext = { start, tokenizer, model, maxSeqLength: maxSeqLength(flags, model.config.max_position_embeddings) };
   const evalSplits = await task.evalSplits(data, context);
   const train = doTrain ? await task.trainFeatures(data, context) : undefined;

@@ -138,6 +138,47 @@ test('pretraining lowers held-out perplexity by far; predict fills [MASK]; a res
   expect(lines[0].predictions[0].score).toBeGreaterThan(lines[0].predictions[1].score);
 }, 240_000);
 
+test('from scratch: a vocabulary trained by `bertrun tokenizer train`, --config_name for the architecture, no weights', async () => {
+  const vocab = path.join(root, 'vocab');
+  expect(await main(['tokenizer', 'train', '--files', path.join(root, 'train.txt'), '--vocab_size', '80', '--output_dir', vocab])).toBe(0);
+  const config = path.join(root, 'scratch-config');
+  fs.mkdirSync(config);
+  const arch = {
+    model_type: 'bert',
+    vocab_size: 80,
+    hidden_size: 32,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    intermediate_size: 64,
+    max_position_embeddings: 64,
+  };
+  fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify(arch));
+  const out = path.join(root, 'scratch');
+  const code = await main([
+    'train',
+    ...TRAIN_FLAGS,
+    '--model_name_or_path',
+    vocab,
+    '--config_name',
+    config,
+    '--train_file',
+    path.join(root, 'train.txt'),
+    '--validation_file',
+    path.join(root, 'dev.txt'),
+    '--do_eval',
+    '--max_steps',
+    '60',
+    '--output_dir',
+    out,
+  ]);
+  expect({ code, logs: code === 0 ? [] : logs }).toEqual({ code: 0, logs: [] });
+  expect(logs.join('\n')).toContain(`${vocab} holds no weights: training a new model from ${path.join(config, 'config.json')} (from scratch)`);
+  const saved = readSafetensors(path.join(out, 'model.safetensors')).tensors.find((t) => t.name === 'bert.embeddings.word_embeddings.weight')!;
+  expect(saved.shape).toEqual([80, 32]);
+  // 60 steps on this text: well below the uniform perplexity over 80 tokens.
+  expect(readJson(path.join(out, 'all_results.json')).eval_perplexity).toBeLessThan(40);
+}, 120_000);
+
 test('an empty corpus, and one shorter than a block, stop before training naming the file', async () => {
   const empty = path.join(root, 'empty.txt');
   fs.writeFileSync(empty, '\n\n');
