@@ -4,7 +4,7 @@
 // one sentence per line, speeches up to 2000 for training and 2001-2016 held out.
 //   node scripts/pretrain-sotu.js adapt [--train-from 1960] [--epochs 1] [--max-seq-length 128] [--batch 32] [--lr 1e-4]
 //     continued pretraining of all-MiniLM-L6-v2: held-out perplexity before and after, wall time;
-//     then the same run resumed from a mid-run checkpoint in a fresh directory: identical weights?
+//     then the same run resumed from its checkpoint at step --resume-at (40) in a fresh directory: identical weights?
 //   node scripts/pretrain-sotu.js scratch [--vocab 8000] [--pretrain-epochs 3] [--finetune-epochs 3]
 //     a WordPiece vocabulary trained on the training speeches (ids compared with transformers'
 //     AutoTokenizer on held-out sentences), a tiny BERT (L4 H256) pretrained from scratch with it,
@@ -100,20 +100,21 @@ function adapt() {
     '--logging_steps',
     '50',
   ];
-  const run = cli([...trainArgs, '--output_dir', full, '--save_steps', '100', '--overwrite_output_dir']);
+  const resumeAt = option('resume-at', '40');
+  const run = cli([...trainArgs, '--output_dir', full, '--save_steps', resumeAt, '--overwrite_output_dir']);
   const state = JSON.parse(fs.readFileSync(path.join(full, 'trainer_state.json'), 'utf8'));
   console.log(
     `held-out perplexity (speeches 2001-2016): ${results(before).eval_perplexity.toFixed(1)} before, ${results(full).eval_perplexity.toFixed(1)} after ` +
       `${option('epochs', '1')} epoch(s) on ${from}-2000 (${state.global_step} steps, ${run.wall.toFixed(0)} s)`,
   );
-  // Killed after checkpoint-100 and resumed: the copy of that checkpoint, in a fresh directory.
+  // Killed after the checkpoint at step resumeAt and resumed: a copy of that checkpoint, in a fresh directory.
   const resumed = path.join(work, 'resumed');
   fs.rmSync(resumed, { recursive: true, force: true });
   fs.mkdirSync(resumed);
-  fs.cpSync(path.join(full, 'checkpoint-100'), path.join(resumed, 'checkpoint-100'), { recursive: true });
-  cli([...trainArgs, '--output_dir', resumed, '--save_steps', '100', '--resume_from_checkpoint', 'latest']);
+  fs.cpSync(path.join(full, `checkpoint-${resumeAt}`), path.join(resumed, `checkpoint-${resumeAt}`), { recursive: true });
+  cli([...trainArgs, '--output_dir', resumed, '--save_steps', resumeAt, '--resume_from_checkpoint', 'latest']);
   const same = Buffer.compare(fs.readFileSync(path.join(full, 'model.safetensors')), fs.readFileSync(path.join(resumed, 'model.safetensors'))) === 0;
-  console.log(`resumed from checkpoint-100: model.safetensors ${same ? 'byte-identical to' : 'DIFFERENT from'} the uninterrupted run's`);
+  console.log(`resumed from checkpoint-${resumeAt}: model.safetensors ${same ? 'byte-identical to' : 'DIFFERENT from'} the uninterrupted run's`);
   return same;
 }
 
