@@ -181,8 +181,16 @@ describe('live parity with Hugging Face transformers', () => {
       if (!expected.has('loss')) return;
       expect(Math.abs(out.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
       expect(Math.abs(packed.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
+      if (c.task === 'masked-lm') {
+        // Loss-only evaluation: decoder logits at the labelled positions only, no logits returned.
+        const lossOnly = await model.forward(batch, { maskedLmLogits: false });
+        expect(Object.keys(lossOnly.outputs)).toEqual([]);
+        expect(Math.abs(lossOnly.loss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
+      }
       await model.train();
-      await model.forwardBackward(batch);
+      // Training computes a masked LM's logits at labelled positions only: the same loss and gradients.
+      const trainLoss = await model.forwardBackward(batch, { returnLoss: true });
+      expect(Math.abs(trainLoss! - Number(expected.get('loss')!.data[0]))).toBeLessThanOrEqual(TOL);
       const grads = byName(await model.gradients());
       const expectedGrads = [...expected.keys()].filter((k) => k.startsWith('grad.'));
       expect(expectedGrads.length).toBe(grads.size);
