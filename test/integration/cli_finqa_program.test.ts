@@ -111,9 +111,7 @@ test('trains on the sample: program accuracy far above the majority class; eval 
   for (const line of lines) expect(config.bertrun_heads[0].labels).toContain(line.program);
 
   // Questions only (FinQA's private_test.json): no program, gold_inds or exe_ans.
-  const questions = (readJson(TEST) as Array<{ id: string; qa: Record<string, unknown> }>)
-    .slice(0, 4)
-    .map((e) => ({ ...e, qa: { question: e.qa.question } }));
+  const questions = (readJson(TEST) as Array<{ id: string; qa: Record<string, unknown> }>).slice(0, 4).map((e) => ({ ...e, qa: { question: e.qa.question } }));
   const unlabelled = path.join(root, 'questions.json');
   fs.writeFileSync(unlabelled, JSON.stringify(questions));
   const questionsDir = path.join(root, 'predict-questions');
