@@ -114,21 +114,26 @@ function detach(s: string): string {
   return (' ' + s).slice(1);
 }
 
-function readText(record: SourceRecord, column: ColumnRef, option: string, allowEmpty: boolean, allowEmptyOption: string | undefined): string {
+/**
+ * The text in `record`'s column: strings as they are, numbers and booleans as text, null as "";
+ * an array or object is a DataError naming the column and `option`, the flag that chose it.
+ */
+export function columnText(record: SourceRecord, column: ColumnRef, option: string): string {
   const value = readColumn(record, column, option);
-  let text: string;
-  if (typeof value === 'string') text = value;
-  else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
-  else if (value === null || value === undefined) text = '';
-  else {
-    throw new DataError(
-      'MALFORMED_ROW',
-      record.file,
-      record.line,
-      `column ${JSON.stringify(column)} holds ${Array.isArray(value) ? 'an array' : 'an object'}, not text`,
-      `Point ${option} at a column that holds a string`,
-    );
-  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || value === undefined) return '';
+  throw new DataError(
+    'MALFORMED_ROW',
+    record.file,
+    record.line,
+    `column ${JSON.stringify(column)} holds ${Array.isArray(value) ? 'an array' : 'an object'}, not text`,
+    `Point ${option} at a column that holds a string`,
+  );
+}
+
+function readText(record: SourceRecord, column: ColumnRef, option: string, allowEmpty: boolean, allowEmptyOption: string | undefined): string {
+  const text = columnText(record, column, option);
   if (!allowEmpty && text.trim().length === 0) {
     throw new DataError(
       'EMPTY_TEXT',

@@ -2,7 +2,8 @@
 // (one text per line) or the text column of a JSON/JSONL/CSV/TSV file, streamed in batches, and for
 // line-based files (.txt, .jsonl, not gzipped) a byte-offset index for reading text k at random.
 import * as fs from 'fs';
-import { readColumn, type ColumnRef } from '../examples/column_ref';
+import type { ColumnRef } from '../examples/column_ref';
+import { columnText } from '../examples/text_examples';
 import { DataError } from '../readers/data_error';
 import { LineSplitter } from '../readers/line_splitter';
 import { readRecordBatches, type SourceRecord } from '../readers/read_records';
@@ -263,19 +264,9 @@ function defaultColumn(columns: readonly string[]): ColumnRef {
   return columns.includes('text') || columns.length === 0 ? 'text' : columns[0];
 }
 
-/** The text of `record`'s column: strings as they are, numbers and booleans as text, null as empty. */
+/** The text of `record`'s column (see columnText). */
 function textOf(record: SourceRecord, column: ColumnRef): string {
-  const value = readColumn(record, column, TEXT_COLUMN_OPTION);
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null || value === undefined) return '';
-  throw new DataError(
-    'MALFORMED_ROW',
-    record.file,
-    record.line,
-    `column ${JSON.stringify(column)} holds ${Array.isArray(value) ? 'an array' : 'an object'}, not text`,
-    `Point ${TEXT_COLUMN_OPTION} at a column that holds a string`,
-  );
+  return columnText(record, column, TEXT_COLUMN_OPTION);
 }
 
 function parseJsonObject(file: string, line: number, text: string): Record<string, unknown> {
