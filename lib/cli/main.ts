@@ -63,15 +63,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
     case 'train':
     case 'eval':
     case 'predict':
-      return async (argv) => {
-        const { runTask } = await import('./task_runner');
-        const task = await taskOf(argv, name !== 'train');
-        if (task === 'question-answering') return runTask((await import('./tasks/question_answering_task')).QUESTION_ANSWERING, name, argv);
-        if (task === 'token-classification') return runTask((await import('./tasks/token_classification_task')).TOKEN_CLASSIFICATION, name, argv);
-        if (task === 'finqa-program') return runTask((await import('./tasks/finqa_program_task')).FINQA_PROGRAM, name, argv);
-        if (task === 'fill-mask') return runTask((await import('./tasks/fill_mask_task')).FILL_MASK, name, argv);
-        return runTask((await import('./tasks/text_classification_task')).TEXT_CLASSIFICATION, name, argv);
-      };
+      return async (argv) => (await import('./tasks/task_registry')).runNamedTask(await taskOf(argv, name !== 'train'), name, argv);
     default:
       return undefined;
   }

@@ -214,10 +214,7 @@ async function trainSchema(trainArgv: readonly string[]): Promise<FlagSchema> {
     if (flag === '--config') config = value;
   }
   if (task === undefined && config) task = readConfigFile(config).task;
-  if (task === 'question-answering') return (await import('./question_answering_flags')).QUESTION_ANSWERING_FLAGS;
-  if (task === 'token-classification') return (await import('./token_classification_flags')).TOKEN_CLASSIFICATION_FLAGS;
-  if (task === 'finqa-program') return (await import('./finqa_program_flags')).FINQA_PROGRAM_FLAGS;
-  return (await import('./text_classification_flags')).TEXT_CLASSIFICATION_FLAGS;
+  return (await import('./tasks/task_registry')).taskFlags(typeof task === 'string' ? task : 'text-classification');
 }
 
 /** Splits a train command line into flags: each a [start, end) range of tokens and its schema name (as parseFlags reads them). */
