@@ -18,7 +18,7 @@ import { FILL_MASK_FLAGS } from '../fill_mask_flags';
 import { str } from '../command_common';
 import { requiredFile, type Task, type TaskContext } from '../task_runner';
 
-/** A corpus file and which of its texts a split takes ([from, to) in file order). */
+/** A corpus file and which of its texts a split takes ([from, to) in file order; to may be Infinity). */
 interface TextSplit {
   file: string;
   from: number;
@@ -49,16 +49,18 @@ export const FILL_MASK: Task<FillMaskData> = {
     let dev: TextSplit | undefined;
     if (doTrain) {
       const file = requiredFile(flags, 'train_file', 'training', 'a text corpus');
-      const size = (await TextCorpus.open(file, options)).size;
-      // run_mlm: without a validation file, the first N% of the train texts are held out.
-      const held = doEval && !str(flags.validation_file) ? Math.floor((size * (flags.validation_split_percentage as number)) / 100) : 0;
+      // run_mlm: without a validation file, the first N% of the train texts are held out (counting
+      // them takes a pass over the file; otherwise the corpus is read once, when tokenized).
+      const split = doEval && !str(flags.validation_file);
+      const size = split ? (await TextCorpus.open(file, options)).size : await checkCorpus(file, options);
+      const held = split ? Math.floor((size * (flags.validation_split_percentage as number)) / 100) : 0;
       if (held === size) throw new Error(`${file}: --validation_split_percentage ${String(flags.validation_split_percentage)} leaves no text to train on`);
       train = { file, from: held, to: size };
       if (held > 0) dev = { file, from: 0, to: held };
     }
     if (str(flags.validation_file) && (doEval || doTrain)) {
       const file = str(flags.validation_file) as string;
-      dev = { file, from: 0, to: (await TextCorpus.open(file, options)).size };
+      dev = { file, from: 0, to: await checkCorpus(file, options) };
     }
     const test = doPredict ? requiredFile(flags, 'test_file', 'prediction', 'texts with [MASK]') : undefined;
     return { flags, ...(train ? { train } : {}), ...(dev ? { dev } : {}), ...(test ? { test } : {}) };
@@ -116,6 +118,17 @@ export const FILL_MASK: Task<FillMaskData> = {
     }
   },
 };
+
+/**
+ * Fails now, before the model loads, for a missing, unreadable or empty corpus: its first batch is
+ * read, not the whole file. Returns Infinity, a split's end that takes every text.
+ */
+async function checkCorpus(file: string, options: TextCorpusOptions): Promise<number> {
+  const texts = readCorpusTexts(file, options);
+  await texts.next();
+  await texts.return();
+  return Infinity;
+}
 
 function corpusOptions(flags: FlagValues): TextCorpusOptions {
   const column = str(flags.text_column_name);
